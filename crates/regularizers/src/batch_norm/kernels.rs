@@ -1,0 +1,210 @@
+//! Slice kernels shared by every normalization layer of the crate.
+//!
+//! They work on contiguous slices (never per-element ndarray indexing) and accumulate in `f64`
+//! with [`LANES`] independent accumulators: independent accumulators let the compiler vectorize a
+//! floating-point reduction (it may not reorder a single running sum), and they also shorten the
+//! rounding chains, so an `f32` sum of a few thousand values stays accurate to about `1e-15`.
+
+use crate::Float;
+
+/// Defines `$name` as a dispatcher to the `#[inline(always)]` kernel `$kernel`, compiled twice: for
+/// AVX2 + FMA (used when the CPU has them) and for the baseline target.
+///
+/// The crate is built for baseline x86-64 (SSE2), where an `f64` vector holds two values; the
+/// normalization loops only become memory-bound with 4-wide `f64` / 8-wide `f32` vectors. Because
+/// `$kernel` and the slice kernels it calls are `#[inline(always)]`, the `avx2` copy is compiled
+/// entirely for AVX2. Rust never contracts `a * b + c` into an FMA, so both copies give
+/// bit-identical results.
+macro_rules! simd_dispatch {
+    ($(#[$m:meta])* $vis:vis fn $name:ident<T: Float>($($a:ident: $t:ty),* $(,)?) $(-> $r:ty)? => $kernel:ident) => {
+        $(#[$m])*
+        $vis fn $name<T: Float>($($a: $t),*) $(-> $r)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2<T: Float>($($a: $t),*) $(-> $r)? {
+                    $kernel($($a),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU supports every feature `avx2` is compiled with (checked just above).
+                    return unsafe { avx2($($a),*) };
+                }
+            }
+            $kernel($($a),*)
+        }
+    };
+}
+pub(crate) use simd_dispatch;
+
+/// Number of independent accumulators in a reduction.
+pub(crate) const LANES: usize = 8;
+
+/// `v` as `f64` (exact for `f32` and `f64`).
+#[inline(always)]
+pub(crate) fn f64_of<T: Float>(v: T) -> f64 {
+    Float::to_f64(v)
+}
+
+/// `v` rounded to `T`.
+#[inline(always)]
+pub(crate) fn from_f64<T: Float>(v: f64) -> T {
+    <T as Float>::from_f64(v)
+}
+
+/// Adds the lanes of a partial-sum vector and a scalar tail.
+#[inline(always)]
+fn finish(acc: [f64; LANES], tail: f64) -> f64 {
+    let a = (acc[0] + acc[4]) + (acc[1] + acc[5]);
+    let b = (acc[2] + acc[6]) + (acc[3] + acc[7]);
+    (a + b) + tail
+}
+
+/// `Σ x` accumulated in `f64`.
+#[inline(always)]
+pub(crate) fn sum<T: Float>(xs: &[T]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut chunks = xs.chunks_exact(LANES);
+    for c in &mut chunks {
+        for i in 0..LANES {
+            acc[i] += f64_of(c[i]);
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|&v| f64_of(v)).sum();
+    finish(acc, tail)
+}
+
+/// `Σ (x − mean)²` accumulated in `f64`: the second pass of a two-pass variance, which never
+/// suffers the cancellation of `E[x²] − E[x]²`.
+#[inline(always)]
+pub(crate) fn sum_sq_dev<T: Float>(xs: &[T], mean: f64) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let mut chunks = xs.chunks_exact(LANES);
+    for c in &mut chunks {
+        for i in 0..LANES {
+            let d = f64_of(c[i]) - mean;
+            acc[i] += d * d;
+        }
+    }
+    let tail: f64 = chunks.remainder().iter().map(|&v| (f64_of(v) - mean) * (f64_of(v) - mean)).sum();
+    finish(acc, tail)
+}
+
+/// `Σ x²` accumulated in `f64` (RMSNorm's statistic; no mean is subtracted there).
+#[inline(always)]
+pub(crate) fn sum_sq<T: Float>(xs: &[T]) -> f64 {
+    sum_sq_dev(xs, 0.0)
+}
+
+/// Mean and *biased* variance (divide by `n`) of a non-empty slice, by two passes.
+#[inline(always)]
+pub(crate) fn mean_var<T: Float>(xs: &[T]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = sum(xs) / n;
+    (mean, sum_sq_dev(xs, mean) / n)
+}
+
+/// `x − mean` evaluated in `T` without losing the digits that a large common offset would cancel.
+///
+/// The `f64` mean is split into `hi` (the nearest `T`) and `lo` (the rest). When `x` is close to the
+/// mean, `x − hi` is exact (Sterbenz's lemma), so `(x − hi) − lo` is accurate to a rounding of the
+/// *small* result; subtracting a rounded mean instead would leave an error of half an ulp of the
+/// offset (about 5e-4 at 1e4 in `f32`, i.e. 5 % of a standard deviation of 1e-2).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Center<T> {
+    hi: T,
+    lo: T,
+}
+
+impl<T: Float> Center<T> {
+    #[inline(always)]
+    pub(crate) fn new(mean: f64) -> Self {
+        let hi: T = from_f64(mean);
+        let lo: T = from_f64(mean - f64_of(hi));
+        // A non-finite mean (NaN or infinite input) must stay NaN/inf, not turn into NaN by inf − inf.
+        let lo = if lo.is_finite() { lo } else { T::zero() };
+        Center { hi, lo }
+    }
+    #[inline(always)]
+    pub(crate) fn apply(&self, x: T) -> T {
+        (x - self.hi) - self.lo
+    }
+}
+
+/// `y = (x − mean)·scale + shift` over a slice (one channel of one sample), evaluated in `f64` and
+/// rounded once: in eval mode `x − running_mean` need not be small, and three `f32` roundings of a
+/// value of size 1e4 would cost more accuracy than PyTorch loses.
+#[inline(always)]
+pub(crate) fn normalize_segment<T: Float>(x: &[T], y: &mut [T], mean: f64, scale: f64, shift: f64) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = from_f64((f64_of(xi) - mean) * scale + shift);
+    }
+}
+
+/// `(Σ dy, Σ dy·x̂)` over a segment, with `x̂ = (x − mean)·rstd`, in `f64`.
+#[inline(always)]
+pub(crate) fn grad_sums<T: Float>(x: &[T], dy: &[T], mean: f64, rstd: f64) -> (f64, f64) {
+    let mut s = [0.0f64; LANES];
+    let mut sx = [0.0f64; LANES];
+    let mut xc = x.chunks_exact(LANES);
+    let mut dc = dy.chunks_exact(LANES);
+    for (xv, dv) in (&mut xc).zip(&mut dc) {
+        for i in 0..LANES {
+            let xhat = (f64_of(xv[i]) - mean) * rstd;
+            s[i] += f64_of(dv[i]);
+            sx[i] += f64_of(dv[i]) * xhat;
+        }
+    }
+    let (mut ts, mut tsx) = (0.0, 0.0);
+    for (&xi, &di) in xc.remainder().iter().zip(dc.remainder()) {
+        ts += f64_of(di);
+        tsx += f64_of(di) * (f64_of(xi) - mean) * rstd;
+    }
+    (finish(s, ts), finish(sx, tsx))
+}
+
+/// `dx = rstd·(dy·γ − a − x̂·b)` over a segment with one `γ`: the closed form of every
+/// normalization's input gradient (`a = mean(g)`, `b = mean(g·x̂)` over the normalization group,
+/// `g = dy·γ`), in `f64` and rounded once.
+#[inline(always)]
+pub(crate) fn input_grad_segment<T: Float>(x: &[T], dy: &[T], dx: &mut [T], mean: f64, rstd: f64, [gamma, a, b]: [f64; 3]) {
+    for ((o, &xi), &di) in dx.iter_mut().zip(x).zip(dy) {
+        let xhat = (f64_of(xi) - mean) * rstd;
+        *o = from_f64(rstd * (f64_of(di) * gamma - a - xhat * b));
+    }
+}
+
+/// Running mean and biased M2 of a sequence of blocks, merged with Chan et al.'s formula, so that a
+/// channel of BatchNorm spread over `N` blocks of `S` values is read from memory once for its statistics.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Moments {
+    pub(crate) count: f64,
+    pub(crate) mean: f64,
+    pub(crate) m2: f64,
+}
+
+impl Moments {
+    /// Moments of one block (two passes; the block is small enough to stay in L1).
+    #[inline(always)]
+    pub(crate) fn of<T: Float>(xs: &[T]) -> Self {
+        let n = xs.len() as f64;
+        let mean = sum(xs) / n;
+        Moments { count: n, mean, m2: sum_sq_dev(xs, mean) }
+    }
+    /// Merges two sets of moments: `δ = m_b − m_a`, `M2 = M2_a + M2_b + δ²·n_a·n_b/n`.
+    #[inline(always)]
+    pub(crate) fn merge(self, o: Moments) -> Moments {
+        if self.count == 0.0 {
+            return o;
+        }
+        if o.count == 0.0 {
+            return self;
+        }
+        let n = self.count + o.count;
+        let delta = o.mean - self.mean;
+        Moments {
+            count: n,
+            mean: self.mean + delta * (o.count / n),
+            m2: self.m2 + o.m2 + delta * delta * (self.count * o.count / n),
+        }
+    }
+}
