@@ -1,11 +1,14 @@
 //! Single-threaded f32 kernel speed, as a fraction of memcpy bandwidth.
 //!
-//! `cargo run --release -p regularizers --example kernels` prints one JSON line per kernel:
+//! `cargo run --release -p regularizers --example kernels [op-name-filter ...]` prints one JSON line per kernel:
 //! `{"op", "shape", "dtype", "median_ms", "memcpy_ms", "bytes", "ratio_vs_memcpy"}`.
 //!
 //! The kernels write into preallocated outputs (`forward_into` / `backward_into`), as the memcpy
 //! baseline does: allocating and page-faulting a fresh 32 MB output per call would measure the
 //! kernel's page-fault handler, not the kernel.
+//!
+//! Times are the calling thread's CPU time on Linux (wall time elsewhere), for the kernel and for
+//! memcpy alike, so that a machine shared with other jobs still gives comparable figures.
 //!
 //! `bytes` counts each large input read once and each large output written once (the per-channel or
 //! per-column parameters are negligible and not counted). `memcpy_ms` is the median time of
@@ -19,16 +22,40 @@ use regularizers::layer_norm::{LayerNorm, LayerNormConfig, RmsNorm, RmsNormConfi
 use std::hint::black_box;
 use std::time::Instant;
 
-const REPEATS: usize = 15;
+const REPEATS: usize = 21;
 
-/// Median wall time of `f` in milliseconds (after one warm-up call).
+/// Time of the calling thread in seconds: its CPU time on Linux (so that other processes sharing the
+/// cores do not inflate the figures; the kernels are single-threaded and never sleep), wall time elsewhere.
+fn now() -> f64 {
+    #[cfg(target_os = "linux")]
+    {
+        #[repr(C)]
+        struct Timespec {
+            tv_sec: i64,
+            tv_nsec: i64,
+        }
+        unsafe extern "C" {
+            fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+        }
+        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+        let mut t = Timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `t` is a valid, writable timespec; the clock id is a Linux constant.
+        if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            return t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9;
+        }
+    }
+    thread_local!(static START: Instant = Instant::now());
+    START.with(|s| s.elapsed().as_secs_f64())
+}
+
+/// Median time of `f` in milliseconds (after one warm-up call).
 fn median_ms(mut f: impl FnMut()) -> f64 {
     f();
     let mut t: Vec<f64> = (0..REPEATS)
         .map(|_| {
-            let start = Instant::now();
+            let start = now();
             f();
-            start.elapsed().as_secs_f64() * 1e3
+            (now() - start) * 1e3
         })
         .collect();
     t.sort_by(f64::total_cmp);

@@ -13,7 +13,12 @@ fn ce_value(z: &ArrayD<f64>, t: &Target<f64>, o: &CrossEntropyOptions<f64>, g: &
     (&l * g).sum()
 }
 
-fn check_ce_grad(z: &ArrayD<f64>, t: &Target<f64>, o: &CrossEntropyOptions<f64>, g: &ArrayD<f64>) -> Result<(), TestCaseError> {
+fn check_ce_grad(
+    z: &ArrayD<f64>,
+    t: &Target<f64>,
+    o: &CrossEntropyOptions<f64>,
+    g: &ArrayD<f64>,
+) -> Result<(), TestCaseError> {
     let grad = cross_entropy_backward(z, t, o, g).unwrap();
     let h = 1e-6;
     for idx in 0..z.len() {

@@ -16,7 +16,11 @@ fn fd(f: &dyn Fn(&Array1<f64>) -> f64, w: &Array1<f64>, i: usize, h: f64) -> f64
 fn assert_grad(f: &dyn Fn(&Array1<f64>) -> f64, grad: &Array1<f64>, w: &Array1<f64>) -> Result<(), TestCaseError> {
     for i in 0..w.len() {
         let num = fd(f, w, i, 1e-6);
-        prop_assert!((num - grad[i]).abs() <= 1e-6 * (1.0 + grad[i].abs()), "coord {i}: fd {num} vs analytic {}", grad[i]);
+        prop_assert!(
+            (num - grad[i]).abs() <= 1e-6 * (1.0 + grad[i].abs()),
+            "coord {i}: fd {num} vs analytic {}",
+            grad[i]
+        );
     }
     Ok(())
 }

@@ -45,14 +45,16 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(rest),
         Some("serve") => parse_port(rest).and_then(serve_forever),
         Some("tools") => ensure_tools(),
+        Some("figures") => cmd_figures(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <book [--port N] | build | test | serve [--port N] | tools>\n\
+                "usage: cargo xtask <book [--port N] | build | test | serve [--port N] | tools | figures>\n\
                  \n  book   install missing tools, build both books into book/, serve and print the URL\
                  \n  build  the same without serving\
                  \n  test   run every test (crate, properties, snippets, mirror, links, offline, browser);\n         extra arguments go to `cargo test --workspace`\
                  \n  serve  serve an already built book/\
-                 \n  tools  install the pinned tools only"
+                 \n  tools  install the pinned tools only\
+                 \n  figures  rerun the experiments (crates/lab, release) and regenerate every figure"
             );
             return ExitCode::from(2);
         }
@@ -814,7 +816,8 @@ fn cmd_test(extra: &[String]) -> R<()> {
     println!("\nxtask: [4/5] links and offline checks on book/");
     let mut cmd = Command::new(cargo());
     cmd.current_dir(&root)
-        .args(["test", "-p", "book-tests", "--test", "links", "--test", "offline"])
+        // `--workspace` keeps the feature resolution of step 1, so nothing is rebuilt.
+        .args(["test", "--workspace", "--test", "links", "--test", "offline"])
         .env("BOOK_DIR", root.join("book"));
     let (ok, out) = run_tee(cmd)?;
     if !ok {
@@ -947,4 +950,27 @@ fn mdbook_test_deps() -> R<PathBuf> {
         return Err("no rlib in the build of regularizers".into());
     }
     Ok(dir)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+// ---------------------------------------------------------------------------------------------
+
+/// `cargo xtask figures`: runs the experiment suite (crates/lab, release build, with a progress
+/// bar) and the static figure generator (crates/figures). Both write into src/{zh,en}/figures/.
+fn cmd_figures() -> R<()> {
+    let start = Instant::now();
+    for args in [&["run", "--release", "-p", "lab", "--bin", "experiments"][..], &["run", "-p", "figures"][..]] {
+        println!("xtask: cargo {}", args.join(" "));
+        let status = Command::new(cargo())
+            .current_dir(root())
+            .args(args)
+            .status()
+            .map_err(io_err(format!("cargo {}", args.join(" "))))?;
+        if !status.success() {
+            return Err(format!("cargo {} failed", args.join(" ")));
+        }
+    }
+    println!("xtask: figures regenerated in {:.0} s", start.elapsed().as_secs_f64());
+    Ok(())
 }

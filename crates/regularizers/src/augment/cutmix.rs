@@ -104,7 +104,9 @@ pub fn sample_cutmix_box(h: usize, w: usize, lam: f64, rng: &mut Rng) -> Result<
 pub fn box_mask<T: Float>(h: usize, w: usize, b: &CutBox) -> Result<Array2<T>> {
     check_box(b, h, w)?;
     crate::weight_decay::check_alloc("box mask", &[h, w])?;
-    Ok(Array2::from_shape_fn((h, w), |(i, j)| if (b.y1..b.y2).contains(&i) && (b.x1..b.x2).contains(&j) { T::one() } else { T::zero() }))
+    Ok(Array2::from_shape_fn((h, w), |(i, j)| {
+        if (b.y1..b.y2).contains(&i) && (b.x1..b.x2).contains(&j) { T::one() } else { T::zero() }
+    }))
 }
 
 fn check_box(b: &CutBox, h: usize, w: usize) -> Result<()> {
@@ -135,12 +137,20 @@ pub fn cutmix_with_box<T: Float, D: Dimension + RemoveAxis>(
     perm: &[usize],
 ) -> Result<Mixed<T, D>> {
     if x.ndim() != 4 {
-        return Err(Error::InvalidShape { what: "CutMix input".into(), got: x.shape().to_vec(), allowed: "(N, C, H, W)".into() });
+        return Err(Error::InvalidShape {
+            what: "CutMix input".into(),
+            got: x.shape().to_vec(),
+            allowed: "(N, C, H, W)".into(),
+        });
     }
     let (n, h, w) = (x.shape()[0], x.shape()[2], x.shape()[3]);
     check_box(b, h, w)?;
     if labels.len() != n {
-        return Err(Error::ShapeMismatch { what: "labels vs batch size".into(), expected: vec![n], got: vec![labels.len()] });
+        return Err(Error::ShapeMismatch {
+            what: "labels vs batch size".into(),
+            expected: vec![n],
+            got: vec![labels.len()],
+        });
     }
     check_perm(perm, n)?;
     let lam = b.lam_adjusted(h, w);
@@ -176,7 +186,11 @@ pub fn cutmix<T: Float, D: Dimension + RemoveAxis>(
         return Err(Error::InvalidParameter { name: "alpha", value: alpha, allowed: "a finite alpha > 0" });
     }
     if x.ndim() != 4 {
-        return Err(Error::InvalidShape { what: "CutMix input".into(), got: x.shape().to_vec(), allowed: "(N, C, H, W)".into() });
+        return Err(Error::InvalidShape {
+            what: "CutMix input".into(),
+            got: x.shape().to_vec(),
+            allowed: "(N, C, H, W)".into(),
+        });
     }
     let lam = rng.beta_symmetric(alpha);
     let b = sample_cutmix_box(x.shape()[2], x.shape()[3], lam, rng)?;

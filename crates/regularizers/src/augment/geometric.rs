@@ -174,7 +174,11 @@ pub fn cutout_at<T: Float, D: Dimension>(
 /// let zeros = y.iter().filter(|&&v| v == 0.0).count();
 /// assert_eq!(zeros, 3 * (boxes[0].area() + boxes[1].area()));
 /// ```
-pub fn cutout<T: Float, D: Dimension>(x: &ArrayRef<T, D>, size: usize, rng: &mut Rng) -> Result<(Array<T, D>, Vec<CutBox>)> {
+pub fn cutout<T: Float, D: Dimension>(
+    x: &ArrayRef<T, D>,
+    size: usize,
+    rng: &mut Rng,
+) -> Result<(Array<T, D>, Vec<CutBox>)> {
     check_image_ndim("cutout input", x.shape())?;
     let nd = x.ndim();
     let (h, w) = (x.shape()[nd - 2], x.shape()[nd - 1]);

@@ -115,11 +115,19 @@ struct Prepared {
     loss_shape: Vec<usize>,
 }
 
-fn prepare<T: Float>(logits: ArrayViewD<'_, T>, target: &Target<'_, T>, opts: &CrossEntropyOptions<'_, T>) -> Result<Prepared> {
+fn prepare<T: Float>(
+    logits: ArrayViewD<'_, T>,
+    target: &Target<'_, T>,
+    opts: &CrossEntropyOptions<'_, T>,
+) -> Result<Prepared> {
     check_smoothing(opts.label_smoothing)?;
     let shape = logits.shape().to_vec();
     if shape.len() < 2 {
-        return Err(Error::InvalidShape { what: "cross_entropy logits".into(), got: shape, allowed: "(N, C) or (N, C, d1, ...)".into() });
+        return Err(Error::InvalidShape {
+            what: "cross_entropy logits".into(),
+            got: shape,
+            allowed: "(N, C) or (N, C, d1, ...)".into(),
+        });
     }
     let (n, c) = (shape[0], shape[1]);
     let spatial: usize = shape[2..].iter().product();
@@ -134,7 +142,11 @@ fn prepare<T: Float>(logits: ArrayViewD<'_, T>, target: &Target<'_, T>, opts: &C
         None => vec![1.0; c],
         Some(w) => {
             if w.len() != c {
-                return Err(Error::ShapeMismatch { what: "class weight vs C".into(), expected: vec![c], got: w.shape().to_vec() });
+                return Err(Error::ShapeMismatch {
+                    what: "class weight vs C".into(),
+                    expected: vec![c],
+                    got: w.shape().to_vec(),
+                });
             }
             if !w.iter().all(|v| v.is_finite()) {
                 return Err(Error::NonFinite { what: "class weight" });
@@ -153,13 +165,21 @@ fn prepare<T: Float>(logits: ArrayViewD<'_, T>, target: &Target<'_, T>, opts: &C
     let class_t = match target {
         Target::Classes(t) => {
             if t.shape() != loss_shape.as_slice() {
-                return Err(Error::ShapeMismatch { what: "class-index target vs (N, d1, ...)".into(), expected: loss_shape, got: t.shape().to_vec() });
+                return Err(Error::ShapeMismatch {
+                    what: "class-index target vs (N, d1, ...)".into(),
+                    expected: loss_shape,
+                    got: t.shape().to_vec(),
+                });
             }
             Some(t.as_standard_layout().iter().copied().collect::<Vec<i64>>())
         }
         Target::Probabilities(t) => {
             if t.shape() != shape.as_slice() {
-                return Err(Error::ShapeMismatch { what: "probability target vs logits".into(), expected: shape, got: t.shape().to_vec() });
+                return Err(Error::ShapeMismatch {
+                    what: "probability target vs logits".into(),
+                    expected: shape,
+                    got: t.shape().to_vec(),
+                });
             }
             if !t.iter().all(|v| v.is_finite()) {
                 return Err(Error::NonFinite { what: "probability target" });
@@ -189,7 +209,9 @@ fn prepare<T: Float>(logits: ArrayViewD<'_, T>, target: &Target<'_, T>, opts: &C
                     continue; // ignored: loss 0, gradient 0, not counted in the mean
                 }
                 if y < 0 || y >= c as i64 {
-                    return Err(Error::Invalid(format!("Target {y} is out of bounds: class indices must be in 0..{c} or ignore_index")));
+                    return Err(Error::Invalid(format!(
+                        "Target {y} is out of bounds: class indices must be in 0..{c} or ignore_index"
+                    )));
                 }
                 for k in 0..c {
                     q[k] = eps / c as f64 * w[k];
@@ -291,7 +313,11 @@ pub fn cross_entropy_backward<T: Float, D: Dimension, E: Dimension>(
     }
     let expected: Vec<usize> = if opts.reduction == Reduction::None { p.loss_shape.clone() } else { vec![] };
     if grad_output.shape() != expected.as_slice() {
-        return Err(Error::ShapeMismatch { what: "cross_entropy grad_output".into(), expected, got: grad_output.shape().to_vec() });
+        return Err(Error::ShapeMismatch {
+            what: "cross_entropy grad_output".into(),
+            expected,
+            got: grad_output.shape().to_vec(),
+        });
     }
     let g: Vec<f64> = grad_output.as_standard_layout().iter().map(|&v| tof(v)).collect();
     let (c, spatial) = (p.c, p.spatial);
@@ -310,4 +336,3 @@ pub fn cross_entropy_backward<T: Float, D: Dimension, E: Dimension>(
     let arr = ArrayD::from_shape_vec(IxDyn(logits.shape()), out).expect("logits shape");
     arr.into_dimensionality::<D>().map_err(|e| Error::Invalid(format!("internal dimension error: {e}")))
 }
-

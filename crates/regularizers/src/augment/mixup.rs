@@ -1,8 +1,8 @@
 //! mixup (Zhang et al. 2018): train on convex combinations of pairs of examples and of their labels,
 //! `x̃ = λ·x_i + (1 − λ)·x_j`, `ỹ = λ·y_i + (1 − λ)·y_j`, `λ ~ Beta(α, α)`, `j = perm[i]`.
 
-use super::label_smoothing::{CrossEntropyOptions, Target, cross_entropy, cross_entropy_backward};
 use super::CutBox;
+use super::label_smoothing::{CrossEntropyOptions, Target, cross_entropy, cross_entropy_backward};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::Rng;
@@ -80,7 +80,11 @@ pub fn random_permutation(n: usize, rng: &mut Rng) -> Vec<usize> {
 pub(crate) fn check_perm(perm: &[usize], n: usize) -> Result<()> {
     let mut seen = vec![false; n];
     if perm.len() != n {
-        return Err(Error::ShapeMismatch { what: "perm vs batch size".into(), expected: vec![n], got: vec![perm.len()] });
+        return Err(Error::ShapeMismatch {
+            what: "perm vs batch size".into(),
+            expected: vec![n],
+            got: vec![perm.len()],
+        });
     }
     for &j in perm {
         if j >= n || std::mem::replace(&mut seen[j], true) {
@@ -95,7 +99,12 @@ pub(crate) fn check_lam(lam: f64) -> Result<()> {
 }
 
 /// `ỹ = onehot(y)[perm]·(1 − λ) + onehot(y)·λ` (torchvision's order of operations).
-pub(crate) fn mix_targets<T: Float>(labels: &[usize], num_classes: usize, lam: f64, perm: &[usize]) -> Result<Array2<T>> {
+pub(crate) fn mix_targets<T: Float>(
+    labels: &[usize],
+    num_classes: usize,
+    lam: f64,
+    perm: &[usize],
+) -> Result<Array2<T>> {
     let oh = one_hot::<T>(labels, num_classes)?;
     let partner = oh.select(Axis(0), perm);
     let (a, b) = (cast::<T>(lam), cast::<T>(1.0 - lam));
@@ -126,7 +135,11 @@ pub fn mixup_with_perm<T: Float, D: Dimension + RemoveAxis>(
     }
     let n = x.shape()[0];
     if labels.len() != n {
-        return Err(Error::ShapeMismatch { what: "labels vs batch size".into(), expected: vec![n], got: vec![labels.len()] });
+        return Err(Error::ShapeMismatch {
+            what: "labels vs batch size".into(),
+            expected: vec![n],
+            got: vec![labels.len()],
+        });
     }
     check_perm(perm, n)?;
     // ANCHOR: mixup
@@ -198,7 +211,11 @@ pub fn mixup_loss_pair<T: Float>(logits: &ArrayRef2<T>, labels: &[usize], perm: 
     check_lam(lam)?;
     let n = logits.nrows();
     if labels.len() != n {
-        return Err(Error::ShapeMismatch { what: "labels vs logits rows".into(), expected: vec![n], got: vec![labels.len()] });
+        return Err(Error::ShapeMismatch {
+            what: "labels vs logits rows".into(),
+            expected: vec![n],
+            got: vec![labels.len()],
+        });
     }
     check_perm(perm, n)?;
     let ya = Array::from_iter(labels.iter().map(|&l| l as i64));

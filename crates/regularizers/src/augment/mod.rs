@@ -11,8 +11,12 @@ mod mixup;
 
 pub use cutmix::{CutBox, box_mask, cutmix, cutmix_box, cutmix_with_box, sample_cutmix_box};
 pub use geometric::{cutout, cutout_at, hflip, pad_crop, random_crop, random_hflip};
-pub use label_smoothing::{CrossEntropyOptions, Reduction, Target, cross_entropy, cross_entropy_backward, smooth_targets};
-pub use mixup::{Mixed, mixup, mixup_loss, mixup_loss_pair, mixup_with_perm, one_hot, random_permutation, roll_permutation};
+pub use label_smoothing::{
+    CrossEntropyOptions, Reduction, Target, cross_entropy, cross_entropy_backward, smooth_targets,
+};
+pub use mixup::{
+    Mixed, mixup, mixup_loss, mixup_loss_pair, mixup_with_perm, one_hot, random_permutation, roll_permutation,
+};
 
 use crate::error::{Error, Result};
 

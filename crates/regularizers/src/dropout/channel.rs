@@ -3,7 +3,7 @@
 //! feature map are strongly correlated and dropping single pixels barely regularises (Tompson et al. 2015).
 
 use super::check_p;
-use super::fast::for_each_decision;
+use super::fast::fill_mask;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::Rng;
@@ -76,7 +76,7 @@ fn channel_dropout<T: Float, D: Dimension>(
     let mut mask = Array2::<T>::zeros((n, c));
     let s = mask.as_slice_mut().expect("fresh array is contiguous");
     // One decision per channel, not per element.
-    for_each_decision(s.len(), p, rng, |i, keep| s[i] = if keep { T::one() } else { T::zero() });
+    fill_mask(s, p, T::one(), rng);
     let y = channel_dropout_with_mask(x, &mask, p)?;
     Ok((y, mask))
 }
@@ -92,7 +92,11 @@ fn channel_dropout<T: Float, D: Dimension>(
 ///     assert!(y.slice(ndarray::s![n, c, ..]).iter().all(|&v| v == 2.0 * k));
 /// }
 /// ```
-pub fn dropout1d<T: Float, D: Dimension>(x: &ArrayRef<T, D>, p: f64, rng: &mut Rng) -> Result<(Array<T, D>, Array2<T>)> {
+pub fn dropout1d<T: Float, D: Dimension>(
+    x: &ArrayRef<T, D>,
+    p: f64,
+    rng: &mut Rng,
+) -> Result<(Array<T, D>, Array2<T>)> {
     channel_dropout(x, p, rng, 3, "dropout1d")
 }
 
@@ -106,6 +110,10 @@ pub fn dropout1d<T: Float, D: Dimension>(x: &ArrayRef<T, D>, p: f64, rng: &mut R
 /// assert_eq!(m.dim(), (2, 3));
 /// assert!((y.sum() - m.sum() * 16.0 / 0.75).abs() < 1e-9);
 /// ```
-pub fn dropout2d<T: Float, D: Dimension>(x: &ArrayRef<T, D>, p: f64, rng: &mut Rng) -> Result<(Array<T, D>, Array2<T>)> {
+pub fn dropout2d<T: Float, D: Dimension>(
+    x: &ArrayRef<T, D>,
+    p: f64,
+    rng: &mut Rng,
+) -> Result<(Array<T, D>, Array2<T>)> {
     channel_dropout(x, p, rng, 4, "dropout2d")
 }

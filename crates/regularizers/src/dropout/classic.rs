@@ -2,7 +2,7 @@
 //! inference multiplies by the keep probability `1 − p`. Its expectations match inverted dropout's; it
 //! is here for the book's comparison, not for use.
 
-use super::fast::for_each_decision;
+use super::fast::fill_mask;
 use crate::error::{Result, check_probability};
 use crate::float::Float;
 use crate::rng::Rng;
@@ -32,7 +32,7 @@ pub fn classic_dropout_train<T: Float, D: Dimension>(
     check_p_closed(p)?;
     let mut mask = Array::<T, D>::zeros(x.raw_dim());
     let s = mask.as_slice_mut().expect("fresh array is contiguous");
-    for_each_decision(s.len(), p, rng, |i, keep| s[i] = if keep { T::one() } else { T::zero() });
+    fill_mask(s, p, T::one(), rng);
     // No rescaling in training: the layer's expected output is (1 − p)·x ...
     let y = Zip::from(x).and(&mask).map_collect(|&x, &m| x * m);
     Ok((y, mask))

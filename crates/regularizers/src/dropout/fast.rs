@@ -2,9 +2,9 @@
 //!
 //! Random decisions come straight from the raw `u64` stream: each `u64` gives two 32-bit chunks
 //! (low half first) and element `i` is dropped iff its chunk `< round(p·2³²)`. So the drop rate is
-//! `round(p·2³²)/2³²`, within `2⁻³³` of `p`, and no float conversion is needed per element. The
-//! decisions for a block are turned into per-element multipliers (`0` or `1/(1 − p)`) and the multiply
-//! loop is branch-free, so the compiler vectorises it.
+//! `round(p·2³²)/2³²`, within `2⁻³³` of `p`, and no float conversion is needed per element. The bits of
+//! a block are drawn first (the generator state copied into a local, so it stays in registers); a second,
+//! branch-free loop then compares, blends `0` or `1/(1 − p)` and multiplies, and the compiler vectorises it.
 //!
 //! The same decision stream is used by [`dropout_forward`](super::dropout_forward) and
 //! [`dropout_mask`](super::dropout_mask): with equal seeds, all three drop the same elements.
@@ -16,44 +16,57 @@ use crate::rng::Rng;
 use crate::weight_decay::cast;
 use ndarray::{Array, ArrayRef, Dimension};
 
-/// Elements handled per block of random draws (even, so only the last block can be odd).
-const BLOCK: usize = 256;
-
 /// The integer drop threshold: a 32-bit chunk `< thr` means "drop". `thr` is in `0..=2³²`.
 #[inline]
 pub(crate) fn drop_threshold(p: f64) -> u64 {
     (p * 4_294_967_296.0).round() as u64
 }
 
-/// Calls `f(i, keep)` for `n` consecutive decisions drawn from `rng`, two per `u64`.
-#[inline]
-pub(crate) fn for_each_decision(n: usize, p: f64, rng: &mut Rng, mut f: impl FnMut(usize, bool)) {
-    let thr = drop_threshold(p);
-    let mut i = 0;
-    while i < n {
-        let r = rng.next_u64();
-        f(i, (r & 0xFFFF_FFFF) >= thr);
-        if i + 1 < n {
-            f(i + 1, (r >> 32) >= thr);
+/// Elements per block of random draws (even, so only the last block can be odd).
+const BLOCK: usize = 1024;
+
+/// The per-element decision stream in blocks: calls `f(start, bits)` for consecutive blocks, where
+/// `bits[j]` is the 32-bit chunk of element `start + j` (two chunks per `u64`, low half first).
+///
+/// Drawing the bits in a scalar loop and deciding in a separate loop matters for speed: the deciding
+/// loop then vectorises (compare + blend), whereas a per-element `if` next to the generator is turned into
+/// a branch by the compiler, mispredicted half of the time at `p = 0.5`.
+#[inline(always)]
+pub(crate) fn for_each_block(n: usize, rng: &mut Rng, mut f: impl FnMut(usize, &[u32])) {
+    let mut r = rng.clone(); // a local copy keeps the generator state in registers
+    let mut bits = [0u32; BLOCK];
+    let mut start = 0;
+    while start < n {
+        let len = (n - start).min(BLOCK);
+        for pair in bits[..len.div_ceil(2) * 2].chunks_exact_mut(2) {
+            let v = r.next_u64();
+            pair[0] = v as u32;
+            pair[1] = (v >> 32) as u32;
         }
-        i += 2;
+        f(start, &bits[..len]);
+        start += len;
     }
+    *rng = r;
 }
 
-/// Fills `mult` with `0` or `scale` from the next `mult.len()` decisions.
-#[inline(always)]
-fn fill_multipliers<T: Float>(mult: &mut [T], thr: u64, scale: T, rng: &mut Rng) {
+/// `(thr32, keep_value)`: element kept iff `chunk >= thr32`; when `thr = 2³²` (p within 2⁻³³ of 1) every
+/// element is dropped, which `keep_value = 0` expresses without a 33-bit compare.
+#[inline]
+pub(crate) fn threshold32<T: Float>(p: f64, keep_value: T) -> (u32, T) {
+    let thr = drop_threshold(p);
+    if thr > u32::MAX as u64 { (u32::MAX, T::zero()) } else { (thr as u32, keep_value) }
+}
+
+/// Fills `out` with keep-mask values (`keep_value` or 0) from the decision stream.
+#[inline]
+pub(crate) fn fill_mask<T: Float>(out: &mut [T], p: f64, keep_value: T, rng: &mut Rng) {
+    let (thr, k) = threshold32(p, keep_value);
     let zero = T::zero();
-    let mut pairs = mult.chunks_exact_mut(2);
-    for pair in &mut pairs {
-        let r = rng.next_u64();
-        pair[0] = if (r & 0xFFFF_FFFF) >= thr { scale } else { zero };
-        pair[1] = if (r >> 32) >= thr { scale } else { zero };
-    }
-    if let [last] = pairs.into_remainder() {
-        let r = rng.next_u64();
-        *last = if (r & 0xFFFF_FFFF) >= thr { scale } else { zero };
-    }
+    for_each_block(out.len(), rng, |start, bits| {
+        for (o, &b) in out[start..start + bits.len()].iter_mut().zip(bits) {
+            *o = if b >= thr { k } else { zero };
+        }
+    });
 }
 
 /// **Fastest inverted-dropout training forward**: `out[i] = x[i] · noise[i]` with
@@ -88,16 +101,17 @@ pub fn dropout_into<T: Float>(x: &[T], out: &mut [T], p: f64, rng: &mut Rng) -> 
             got: vec![out.len()],
         });
     }
-    let (thr, scale) = (drop_threshold(p), T::one() / cast::<T>(1.0 - p));
-    let mut mult = [T::zero(); BLOCK];
-    for (xs, os) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
-        let m = &mut mult[..xs.len()];
-        fill_multipliers(m, thr, scale, rng);
-        // Branch-free multiply: vectorises.
-        for ((o, &v), &k) in os.iter_mut().zip(xs).zip(m.iter()) {
-            *o = v * k;
+    let (thr, scale) = threshold32(p, T::one() / cast::<T>(1.0 - p));
+    let zero = T::zero();
+    // ANCHOR: dropout_fast_kernel
+    for_each_block(x.len(), rng, |start, bits| {
+        let end = start + bits.len();
+        // Branch-free: compare + blend + multiply, vectorised. A dropped element is x·0 (keeps -0.0 and NaN).
+        for ((o, &v), &b) in out[start..end].iter_mut().zip(&x[start..end]).zip(bits) {
+            *o = v * if b >= thr { scale } else { zero };
         }
-    }
+    });
+    // ANCHOR_END: dropout_fast_kernel
     Ok(())
 }
 
@@ -111,15 +125,13 @@ pub fn dropout_into<T: Float>(x: &[T], out: &mut [T], p: f64, rng: &mut Rng) -> 
 /// ```
 pub fn dropout_inplace<T: Float>(x: &mut [T], p: f64, rng: &mut Rng) -> Result<()> {
     check_p(p)?;
-    let (thr, scale) = (drop_threshold(p), T::one() / cast::<T>(1.0 - p));
-    let mut mult = [T::zero(); BLOCK];
-    for xs in x.chunks_mut(BLOCK) {
-        let m = &mut mult[..xs.len()];
-        fill_multipliers(m, thr, scale, rng);
-        for (v, &k) in xs.iter_mut().zip(m.iter()) {
-            *v = *v * k;
+    let (thr, scale) = threshold32(p, T::one() / cast::<T>(1.0 - p));
+    let zero = T::zero();
+    for_each_block(x.len(), rng, |start, bits| {
+        for (v, &b) in x[start..start + bits.len()].iter_mut().zip(bits) {
+            *v = *v * if b >= thr { scale } else { zero };
         }
-    }
+    });
     Ok(())
 }
 
@@ -138,8 +150,14 @@ pub fn dropout_inplace<T: Float>(x: &mut [T], p: f64, rng: &mut Rng) -> Result<(
 pub fn dropout_train<T: Float, D: Dimension>(x: &ArrayRef<T, D>, p: f64, rng: &mut Rng) -> Result<Array<T, D>> {
     check_p(p)?;
     if let Some(xs) = x.as_slice() {
-        let mut out = vec![T::zero(); xs.len()];
-        dropout_into(xs, &mut out, p, rng)?;
+        // Extend instead of pre-zeroing: saves one full write pass over the output.
+        let (thr, scale) = threshold32(p, T::one() / cast::<T>(1.0 - p));
+        let zero = T::zero();
+        let mut out = Vec::with_capacity(xs.len());
+        for_each_block(xs.len(), rng, |start, bits| {
+            let chunk = &xs[start..start + bits.len()];
+            out.extend(chunk.iter().zip(bits).map(|(&v, &b)| v * if b >= thr { scale } else { zero }));
+        });
         return Ok(Array::from_shape_vec(x.raw_dim(), out).expect("same number of elements"));
     }
     // Non-contiguous or non-standard layout: copy to standard layout first (decisions stay row-major).

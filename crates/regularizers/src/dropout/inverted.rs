@@ -4,7 +4,7 @@
 //! (compare [`classic_dropout_train`](super::classic_dropout_train)).
 
 use super::check_p;
-use super::fast::for_each_decision;
+use super::fast::fill_mask;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::Rng;
@@ -26,7 +26,7 @@ pub fn dropout_mask<T: Float, D: Dimension>(dim: D, p: f64, rng: &mut Rng) -> Re
     crate::weight_decay::check_alloc("dropout mask", dim.slice())?;
     let mut mask = Array::zeros(dim);
     let s = mask.as_slice_mut().expect("fresh array is contiguous");
-    for_each_decision(s.len(), p, rng, |i, keep| s[i] = if keep { T::one() } else { T::zero() });
+    fill_mask(s, p, T::one(), rng);
     Ok(mask)
 }
 
@@ -78,8 +78,11 @@ pub fn dropout_with_mask<T: Float, D: Dimension>(
             got: mask.shape().to_vec(),
         });
     }
-    let noise = dropout_noise(mask, p)?;
-    Ok(Zip::from(x).and(&noise).map_collect(|&x, &n| x * n))
+    check_p(p)?;
+    check_mask(mask)?;
+    let keep = cast::<T>(1.0 - p);
+    // noise = mask/(1 − p) first, then one multiply: PyTorch's rounding order.
+    Ok(Zip::from(x).and(mask).map_collect(|&x, &m| x * (m / keep)))
 }
 
 /// Backward of inverted dropout: `grad_x = grad_y · mask / (1 − p)` (same as [`dropout_with_mask`]).
@@ -185,6 +188,7 @@ impl Dropout {
         self
     }
     /// Training: `(x · m/(1 − p), Some(m))`; eval: `(x, None)`.
+    #[allow(clippy::type_complexity)]
     pub fn forward<T: Float, D: Dimension>(
         &self,
         x: &ArrayRef<T, D>,
@@ -198,7 +202,11 @@ impl Dropout {
         }
     }
     /// `grad_y · m/(1 − p)` for the mask returned by [`Dropout::forward`].
-    pub fn backward<T: Float, D: Dimension>(&self, grad_y: &ArrayRef<T, D>, mask: &ArrayRef<T, D>) -> Result<Array<T, D>> {
+    pub fn backward<T: Float, D: Dimension>(
+        &self,
+        grad_y: &ArrayRef<T, D>,
+        mask: &ArrayRef<T, D>,
+    ) -> Result<Array<T, D>> {
         dropout_with_mask(grad_y, mask, self.p)
     }
 }

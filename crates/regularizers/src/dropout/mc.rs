@@ -33,10 +33,7 @@ impl<T: Float, D: Dimension> McEstimate<T, D> {
     /// ```
     pub fn unbiased_variance(&self) -> Result<Array<T, D>> {
         if self.passes < 2 {
-            return Err(Error::Invalid(format!(
-                "the unbiased variance needs at least 2 passes, got {}",
-                self.passes
-            )));
+            return Err(Error::Invalid(format!("the unbiased variance needs at least 2 passes, got {}", self.passes)));
         }
         let f = cast::<T>(self.passes as f64 / (self.passes - 1) as f64);
         Ok(self.variance.mapv(|v| v * f))

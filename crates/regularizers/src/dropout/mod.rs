@@ -21,7 +21,9 @@ pub use channel::{channel_dropout_with_mask, dropout1d, dropout2d};
 pub use classic::{classic_dropout_eval, classic_dropout_train};
 pub use drop_path::{drop_path, drop_path_rates, drop_path_rates_timm, drop_path_with_mask};
 pub use fast::{dropout_inplace, dropout_into, dropout_train};
-pub use inverted::{Dropout, dropout_backward, dropout_eval, dropout_forward, dropout_mask, dropout_noise, dropout_with_mask};
+pub use inverted::{
+    Dropout, dropout_backward, dropout_eval, dropout_forward, dropout_mask, dropout_noise, dropout_with_mask,
+};
 pub use mc::{McEstimate, mc_dropout};
 
 use crate::error::{Result, check_probability};

@@ -1,7 +1,7 @@
 //! LayerNorm (Ba, Kiros & Hinton, 2016), as PyTorch's `nn.LayerNorm`.
 
 use super::{NormCache, check_normalized_shape, check_param, rows_and_width};
-use crate::batch_norm::kernels::{Center, LANES, f64_of, from_f64, mean_var, simd_dispatch};
+use crate::batch_norm::kernels::{Center, dot, f64_of, from_f64, mean_var, simd_dispatch, sum};
 use crate::batch_norm::{NormGrads, ParamGrads, check_same_shape, out_slice};
 use crate::error::check_eps;
 use crate::{Error, Float, Result};
@@ -307,63 +307,34 @@ fn layer_norm_backward_rows_kernel<T: Float>(
     dbeta: &mut [f64],
 ) {
     let inv_d = 1.0 / d as f64;
+    // one row of x̂ and of g = dy·γ, reused for every row (they stay in L1 cache)
+    let (mut xhat, mut g) = (vec![T::zero(); d], vec![T::zero(); d]);
     // ANCHOR: layer_norm_backward
     let rows = xs.chunks_exact(d).zip(dys.chunks_exact(d)).zip(dx.chunks_exact_mut(d));
     for (r, ((x, dy), dx)) in rows.enumerate() {
         let center = Center::<T>::new(cache.mean[r]);
         let rstd: T = from_f64(cache.rstd[r]);
-        // Pass 1: Σ g and Σ g·x̂ over the row (g = dy·γ), and the column sums for ∂L/∂γ, ∂L/∂β.
-        let (sum_g, sum_g_xhat) = row_grad_sums(x, dy, gamma, center, rstd, dgamma, dbeta);
-        // Pass 2: ∂L/∂x = rstd·(g − mean(g) − x̂·mean(g·x̂)).
+        // x̂ = (x − μ)·rstd, recomputed from the cached statistics.
+        for (h, &xj) in xhat.iter_mut().zip(x) {
+            *h = center.apply(xj) * rstd;
+        }
+        // Parameter gradients, summed over the rows in f64: ∂L/∂γ += dy·x̂, ∂L/∂β += dy.
+        for ((dg, &dyj), &h) in dgamma.iter_mut().zip(dy).zip(&xhat) {
+            *dg += f64_of(dyj * h);
+        }
+        for (db, &dyj) in dbeta.iter_mut().zip(dy) {
+            *db += f64_of(dyj);
+        }
+        // The two row sums of the input gradient, Σ g and Σ g·x̂ with g = dy·γ.
+        for ((gj, &dyj), &w) in g.iter_mut().zip(dy).zip(gamma) {
+            *gj = dyj * w;
+        }
+        let (sum_g, sum_g_xhat) = (sum(&g), dot(&g, &xhat));
+        // ∂L/∂x = rstd·(g − mean(g) − x̂·mean(g·x̂)).
         let (a, b): (T, T) = (from_f64(sum_g * inv_d), from_f64(sum_g_xhat * inv_d));
-        for (((o, &xj), &dyj), &g) in dx.iter_mut().zip(x).zip(dy).zip(gamma) {
-            let xhat = center.apply(xj) * rstd;
-            *o = rstd * (dyj * g - a - xhat * b);
+        for ((o, &h), &gj) in dx.iter_mut().zip(&xhat).zip(&g) {
+            *o = rstd * (gj - a - h * b);
         }
     }
     // ANCHOR_END: layer_norm_backward
-}
-
-/// Pass 1 of the LayerNorm backward over one row: returns `(Σ g, Σ g·x̂)` with `g = dy·γ` and adds
-/// `dy·x̂` and `dy` to the per-column accumulators (all sums in `f64`, [`LANES`] lanes).
-#[inline(always)]
-pub(crate) fn row_grad_sums<T: Float>(
-    x: &[T],
-    dy: &[T],
-    gamma: &[T],
-    center: Center<T>,
-    rstd: T,
-    dgamma: &mut [f64],
-    dbeta: &mut [f64],
-) -> (f64, f64) {
-    let mut sg = [0.0f64; LANES];
-    let mut sgx = [0.0f64; LANES];
-    let mut tail = (0.0, 0.0);
-    let element = |j: usize, x: T, dy: T, gamma: T, dgamma: &mut f64, dbeta: &mut f64| {
-        let xhat = f64_of(center.apply(x) * rstd);
-        let dy = f64_of(dy);
-        *dgamma += dy * xhat;
-        *dbeta += dy;
-        let g = dy * f64_of(gamma);
-        (j, g, g * xhat)
-    };
-    let chunks = x
-        .chunks_exact(LANES)
-        .zip(dy.chunks_exact(LANES))
-        .zip(gamma.chunks_exact(LANES))
-        .zip(dgamma.chunks_exact_mut(LANES).zip(dbeta.chunks_exact_mut(LANES)));
-    for (((xc, dc), gc), (dgc, dbc)) in chunks {
-        for i in 0..LANES {
-            let (_, g, gx) = element(i, xc[i], dc[i], gc[i], &mut dgc[i], &mut dbc[i]);
-            sg[i] += g;
-            sgx[i] += gx;
-        }
-    }
-    let full = x.len() - x.len() % LANES;
-    for j in full..x.len() {
-        let (_, g, gx) = element(j, x[j], dy[j], gamma[j], &mut dgamma[j], &mut dbeta[j]);
-        tail.0 += g;
-        tail.1 += gx;
-    }
-    (sg.iter().sum::<f64>() + tail.0, sgx.iter().sum::<f64>() + tail.1)
 }

@@ -1,7 +1,7 @@
 //! RMSNorm (Zhang & Sennrich, 2019), as PyTorch's `nn.RMSNorm`.
 
 use super::{NormCache, check_normalized_shape, check_param, rows_and_width};
-use crate::batch_norm::kernels::{LANES, f64_of, from_f64, simd_dispatch, sum_sq};
+use crate::batch_norm::kernels::{LANES, f64_of, from_f64, lanes, lanes_mut, simd_dispatch, sum_sq};
 use crate::batch_norm::{NormGrads, check_same_shape, out_slice};
 use crate::error::check_eps;
 use crate::{Float, Result};
@@ -248,17 +248,36 @@ fn rms_norm_backward_rows_kernel<T: Float>(xs: &[T], dys: &[T], dx: &mut [T], d:
     for (r, ((x, dy), dx)) in rows.enumerate() {
         let rstd: T = from_f64(rstds[r]);
         // Pass 1: Σ g·x̂ over the row (g = dy·γ) and the column sums ∂L/∂γ += dy·x̂.
-        let mut acc = [0.0f64; LANES];
-        for (j, ((&xj, &dyj), &gj)) in x.iter().zip(dy).zip(gamma).enumerate() {
-            let xhat = f64_of(xj * rstd);
-            acc[j % LANES] += f64_of(dyj) * f64_of(gj) * xhat;
-            dgamma[j] += f64_of(dyj) * xhat;
-        }
-        let b: T = from_f64(acc.iter().sum::<f64>() / d as f64);
+        let sum_g_xhat = rms_row_grad_sums(x, dy, gamma, rstd, dgamma);
+        let b: T = from_f64(sum_g_xhat / d as f64);
         // Pass 2: ∂L/∂x = r·(g − x̂·mean(g·x̂)).
         for (((o, &xj), &dyj), &gj) in dx.iter_mut().zip(x).zip(dy).zip(gamma) {
             *o = rstd * (dyj * gj - xj * rstd * b);
         }
     }
     // ANCHOR_END: rms_norm_backward
+}
+
+/// Pass 1 of the RMSNorm backward over one row: returns `Σ g·x̂` (`g = dy·γ`, `x̂ = x·r`) and adds
+/// `dy·x̂` to the per-column accumulators, in `f64` with [`LANES`] lanes.
+#[inline(always)]
+fn rms_row_grad_sums<T: Float>(x: &[T], dy: &[T], gamma: &[T], rstd: T, dgamma: &mut [f64]) -> f64 {
+    let mut acc = [0.0f64; LANES];
+    let chunks = x.chunks_exact(LANES).zip(dy.chunks_exact(LANES)).zip(gamma.chunks_exact(LANES)).zip(dgamma.chunks_exact_mut(LANES));
+    for (((xc, dc), gc), dgc) in chunks {
+        let (xc, dc, gc, dgc) = (lanes(xc), lanes(dc), lanes(gc), lanes_mut(dgc));
+        for i in 0..LANES {
+            let xhat = f64_of(xc[i] * rstd);
+            let dy = f64_of(dc[i]);
+            acc[i] += dy * f64_of(gc[i]) * xhat;
+            dgc[i] += dy * xhat;
+        }
+    }
+    let mut tail = 0.0;
+    for j in x.len() - x.len() % LANES..x.len() {
+        let xhat = f64_of(x[j] * rstd);
+        tail += f64_of(dy[j]) * f64_of(gamma[j]) * xhat;
+        dgamma[j] += f64_of(dy[j]) * xhat;
+    }
+    acc.iter().sum::<f64>() + tail
 }

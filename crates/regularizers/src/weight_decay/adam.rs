@@ -178,14 +178,14 @@ pub fn adam_step<T: Float, D: Dimension>(
         WeightDecayMode::Decoupled => {
             let shrink = cast::<T>(1.0 - cfg.lr * cfg.weight_decay);
             p.mapv_inplace(|p| p * shrink);
-        }
-        // ANCHOR_END: adamw_step
+        } // ANCHOR_END: adamw_step
     }
     let (w1, b2t, w2) = (cast::<T>(1.0 - b1), cast::<T>(b2), cast::<T>(1.0 - b2));
     let m = Zip::from(&state.exp_avg).and(&g).map_collect(|&m, &g| lerp(m, g, w1));
     let v = Zip::from(&state.exp_avg_sq).and(&g).map_collect(|&v, &g| v * b2t + w2 * g * g);
     // AMSGrad divides by the largest v seen so far, so the step size never grows back.
-    let vmax = state.max_exp_avg_sq.as_ref().map(|a| Zip::from(a).and(&v).map_collect(|&a, &v| if v > a { v } else { a }));
+    let vmax =
+        state.max_exp_avg_sq.as_ref().map(|a| Zip::from(a).and(&v).map_collect(|&a, &v| if v > a { v } else { a }));
     // Bias corrections in f64, as PyTorch computes them with Python floats.
     let step_size = cast::<T>(cfg.lr / (1.0 - b1.powf(t)));
     let bc2_sqrt = cast::<T>((1.0 - b2.powf(t)).sqrt());
@@ -198,7 +198,8 @@ pub fn adam_step<T: Float, D: Dimension>(
     // Commit only a finite result: an overflow (|g| beyond √MAX, a non-finite param) leaves everything untouched.
     if !p.iter().chain(&m).chain(&v).chain(vmax.iter().flatten()).all(|x| x.is_finite()) {
         return Err(Error::Invalid(
-            "Adam step overflowed: the new parameter or moments are not finite (parameter or gradient too large)".into(),
+            "Adam step overflowed: the new parameter or moments are not finite (parameter or gradient too large)"
+                .into(),
         ));
     }
     param.assign(&p);

@@ -2,7 +2,7 @@
 //! after each update, every row / filter `w_i` (a slice along axis 0) whose L2 norm exceeds `c` is
 //! rescaled onto the ball: `w_i ← w_i · c / ‖w_i‖₂`. Rows inside the ball are untouched.
 
-use super::{cast, tof, check_finite, check_nonneg};
+use super::{cast, check_finite, check_nonneg, tof};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use ndarray::{Array1, ArrayRef, Axis, Dimension, RemoveAxis};

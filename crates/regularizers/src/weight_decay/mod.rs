@@ -26,11 +26,7 @@ use ndarray::{ArrayRef, Dimension};
 
 /// `name` must be finite and `>= 0` (penalty strengths, learning rates, weight decay, momentum).
 pub(crate) fn check_nonneg(name: &'static str, value: f64, allowed: &'static str) -> Result<()> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::InvalidParameter { name, value, allowed })
-    }
+    if value.is_finite() && value >= 0.0 { Ok(()) } else { Err(Error::InvalidParameter { name, value, allowed }) }
 }
 
 /// Every element of `a` must be finite.

@@ -4,7 +4,7 @@
 //! non-finite weights with [`Error::NonFinite`](crate::Error::NonFinite). Values are accumulated in
 //! `f64` and may overflow to `+inf` only if the true value exceeds the type's range.
 
-use super::{cast, tof, check_finite, check_nonneg};
+use super::{cast, check_finite, check_nonneg, tof};
 use crate::error::Result;
 use crate::float::Float;
 use ndarray::{Array, ArrayRef, Dimension};
@@ -136,11 +136,7 @@ pub fn elastic_net_penalty<T: Float, D: Dimension>(w: &ArrayRef<T, D>, lambda1: 
 /// use regularizers::weight_decay::elastic_net_grad;
 /// assert_eq!(elastic_net_grad(&array![1.0, 0.0], 0.1, 0.5).unwrap(), array![1.1, 0.0]);
 /// ```
-pub fn elastic_net_grad<T: Float, D: Dimension>(
-    w: &ArrayRef<T, D>,
-    lambda1: f64,
-    lambda2: f64,
-) -> Result<Array<T, D>> {
+pub fn elastic_net_grad<T: Float, D: Dimension>(w: &ArrayRef<T, D>, lambda1: f64, lambda2: f64) -> Result<Array<T, D>> {
     check_nonneg("lambda1", lambda1, LAMBDA)?;
     check_nonneg("lambda2", lambda2, LAMBDA)?;
     check_finite("w", w)?;

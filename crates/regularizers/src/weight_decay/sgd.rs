@@ -54,7 +54,11 @@ impl SgdConfig {
         check_nonneg("momentum", self.momentum, "a finite momentum >= 0")?;
         check_nonneg("weight_decay", self.weight_decay, "a finite weight_decay >= 0")?;
         if !self.dampening.is_finite() {
-            return Err(Error::InvalidParameter { name: "dampening", value: self.dampening, allowed: "a finite dampening" });
+            return Err(Error::InvalidParameter {
+                name: "dampening",
+                value: self.dampening,
+                allowed: "a finite dampening",
+            });
         }
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
             return Err(Error::Invalid(format!(
@@ -127,7 +131,8 @@ pub fn sgd_step<T: Float, D: Dimension>(
     // Commit only a finite result, so an overflowing step leaves the parameter and buffer untouched.
     if !new_param.iter().chain(new_buf.iter().flatten()).all(|v| v.is_finite()) {
         return Err(Error::Invalid(
-            "SGD step overflowed: the new parameter or momentum buffer is not finite (parameter or gradient too large)".into(),
+            "SGD step overflowed: the new parameter or momentum buffer is not finite (parameter or gradient too large)"
+                .into(),
         ));
     }
     param.assign(&new_param);

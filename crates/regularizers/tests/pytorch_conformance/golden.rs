@@ -177,11 +177,7 @@ impl Checker {
 
     pub fn finish(self) -> Outcome {
         if self.failures.is_empty() {
-            if self.compared == 0 {
-                Outcome::fail("the runner compared nothing for this case")
-            } else {
-                Outcome::Pass
-            }
+            if self.compared == 0 { Outcome::fail("the runner compared nothing for this case") } else { Outcome::Pass }
         } else {
             Outcome::Fail(self.failures)
         }

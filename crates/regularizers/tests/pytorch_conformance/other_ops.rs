@@ -11,15 +11,16 @@
 use crate::golden::{Case, Checker, ErrorCase, Outcome, Tensor, expect_err};
 use ndarray::{Array1, Array2, ArrayD, IxDyn, arr0, s};
 use regularizers::augment::{
-    CrossEntropyOptions, Reduction, Target, box_mask, cross_entropy, cross_entropy_backward, cutmix_box, cutmix_with_box,
-    mixup_loss, mixup_loss_pair, mixup_with_perm, roll_permutation,
+    CrossEntropyOptions, Reduction, Target, box_mask, cross_entropy, cross_entropy_backward, cutmix_box,
+    cutmix_with_box, mixup_loss, mixup_loss_pair, mixup_with_perm, roll_permutation,
 };
 use regularizers::dropout::{
-    Dropout, channel_dropout_with_mask, classic_dropout_train, dropout_backward, dropout_eval, dropout_forward, dropout_noise,
-    dropout_train, dropout_with_mask,
+    Dropout, channel_dropout_with_mask, classic_dropout_train, dropout_backward, dropout_eval, dropout_forward,
+    dropout_noise, dropout_train, dropout_with_mask,
 };
 use regularizers::weight_decay::{
-    Adam, AdamConfig, Sgd, SgdConfig, WeightDecayMode, half_l2_grad, half_l2_penalty, l1_grad, l1_penalty, l2_grad, l2_penalty,
+    Adam, AdamConfig, Sgd, SgdConfig, WeightDecayMode, half_l2_grad, half_l2_penalty, l1_grad, l1_penalty, l2_grad,
+    l2_penalty,
 };
 use regularizers::{Float, Rng};
 use serde_json::Value;
@@ -133,7 +134,11 @@ fn dropout_torch<T: Float + Into<f64>>(case: &Case, ck: &mut Checker) -> regular
     }
     // PyTorch's own mask, recovered from its output: reproduce y and the gradient bit for bit.
     let mask = arr::<T>(case.expect("mask_recovered"));
-    ck.exact("mask_recovered == (y != 0)", &arr::<T>(case.expect("y")).mapv(|v| if v != T::zero() { T::one() } else { T::zero() }), case.expect("mask_recovered"));
+    ck.exact(
+        "mask_recovered == (y != 0)",
+        &arr::<T>(case.expect("y")).mapv(|v| if v != T::zero() { T::one() } else { T::zero() }),
+        case.expect("mask_recovered"),
+    );
     if case.op == "torch.nn.functional.dropout2d" {
         let ch: Array2<T> = mask.slice(s![.., .., 0, 0]).to_owned();
         ck.exact("y", &channel_dropout_with_mask(&x, &ch, p)?, case.expect("y"));
@@ -179,8 +184,13 @@ fn optimizer<T: Float + Into<f64>>(case: &Case, ck: &mut Checker) -> regularizer
         }
         op => {
             let adamw = op == "torch.optim.AdamW";
-            let decoupled = adamw || case.param("kwargs").get("decoupled_weight_decay").and_then(Value::as_bool).unwrap_or(false);
-            let betas = case.param("kwargs").get("betas").and_then(Value::as_array).map(|b| (b[0].as_f64().unwrap(), b[1].as_f64().unwrap()));
+            let decoupled =
+                adamw || case.param("kwargs").get("decoupled_weight_decay").and_then(Value::as_bool).unwrap_or(false);
+            let betas = case
+                .param("kwargs")
+                .get("betas")
+                .and_then(Value::as_array)
+                .map(|b| (b[0].as_f64().unwrap(), b[1].as_f64().unwrap()));
             let base = if adamw { AdamConfig::adamw() } else { AdamConfig::default() };
             let cfg = AdamConfig {
                 lr: kw(case, "lr").unwrap_or(base.lr),
@@ -296,7 +306,8 @@ fn cutmix_case<T: Float + Into<f64>>(case: &Case, ck: &mut Checker) -> regulariz
     let (h, w, r_x, r_y) = (get("H"), get("W"), get("r_x"), get("r_y"));
     let lam = case.param_f64("lam_sampled").unwrap();
     let b = cutmix_box(h, w, lam, r_y, r_x)?;
-    let want: Vec<usize> = case.param("box_x1_y1_x2_y2").as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let want: Vec<usize> =
+        case.param("box_x1_y1_x2_y2").as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
     ck.compared += 1;
     if vec![b.x1, b.y1, b.x2, b.y2] != want {
         ck.fail(format!("box {b:?} != expected (x1, y1, x2, y2) = {want:?}"));
@@ -332,19 +343,32 @@ pub fn run_error(e: &ErrorCase) -> Option<Outcome> {
         "nn_Dropout_p_-0.5" => expect_err(Dropout::new(-0.5), &prob),
         "F_dropout_p_1.5_eval" => expect_err(dropout_eval(&x, 1.5), &prob),
         "sgd_negative_lr" => expect_err(sgd(SgdConfig { lr: -0.1, ..d }), &["learning rate", "-0.1"]),
-        "sgd_negative_weight_decay" => expect_err(sgd(SgdConfig { weight_decay: -0.1, ..d }), &["weight_decay", "-0.1"]),
-        "sgd_negative_momentum" => expect_err(sgd(SgdConfig { momentum: -0.5, ..d }), &["momentum", "-0.5"]),
-        "sgd_nesterov_without_momentum" => {
-            expect_err(sgd(SgdConfig { nesterov: true, ..d }), &["nesterov momentum requires a momentum and zero dampening"])
+        "sgd_negative_weight_decay" => {
+            expect_err(sgd(SgdConfig { weight_decay: -0.1, ..d }), &["weight_decay", "-0.1"])
         }
-        "adam_beta1_out_of_range" => expect_err(adam(AdamConfig { betas: (1.0, 0.999), ..Default::default() }), &["beta", "index 0"]),
-        "adam_beta2_out_of_range" => expect_err(adam(AdamConfig { betas: (0.9, 1.5), ..Default::default() }), &["beta", "index 1"]),
+        "sgd_negative_momentum" => expect_err(sgd(SgdConfig { momentum: -0.5, ..d }), &["momentum", "-0.5"]),
+        "sgd_nesterov_without_momentum" => expect_err(
+            sgd(SgdConfig { nesterov: true, ..d }),
+            &["nesterov momentum requires a momentum and zero dampening"],
+        ),
+        "adam_beta1_out_of_range" => {
+            expect_err(adam(AdamConfig { betas: (1.0, 0.999), ..Default::default() }), &["beta", "index 0"])
+        }
+        "adam_beta2_out_of_range" => {
+            expect_err(adam(AdamConfig { betas: (0.9, 1.5), ..Default::default() }), &["beta", "index 1"])
+        }
         "adam_negative_eps" => expect_err(adam(AdamConfig { eps: -1e-8, ..Default::default() }), &["eps"]),
-        "adam_negative_weight_decay" => expect_err(adam(AdamConfig { weight_decay: -0.1, ..Default::default() }), &["weight_decay"]),
-        "adamw_negative_weight_decay" => expect_err(adam(AdamConfig { weight_decay: -0.1, ..AdamConfig::adamw() }), &["weight_decay"]),
+        "adam_negative_weight_decay" => {
+            expect_err(adam(AdamConfig { weight_decay: -0.1, ..Default::default() }), &["weight_decay"])
+        }
+        "adamw_negative_weight_decay" => {
+            expect_err(adam(AdamConfig { weight_decay: -0.1, ..AdamConfig::adamw() }), &["weight_decay"])
+        }
         "adamw_negative_lr" => expect_err(adam(AdamConfig { lr: -1.0, ..AdamConfig::adamw() }), &["learning rate"]),
         "cross_entropy_label_smoothing_1.5" => expect_err(ce(1.5), &["label_smoothing", "between 0.0 and 1.0"]),
-        "cross_entropy_label_smoothing_1.0000001" => expect_err(ce(1.0000001), &["label_smoothing", "between 0.0 and 1.0"]),
+        "cross_entropy_label_smoothing_1.0000001" => {
+            expect_err(ce(1.0000001), &["label_smoothing", "between 0.0 and 1.0"])
+        }
         _ => return None,
     })
 }
