@@ -255,6 +255,9 @@ fn evidence_names_an_existing_test_and_the_command_that_runs_it() {
         let is_test = attrs.iter().rev().take_while(|l| !l.trim_start().starts_with("fn ") && !l.trim().starts_with('}'))
             .any(|l| l.trim() == "#[test]");
         assert!(is_test, "{at}: `{func}` in {file} is not a #[test] function");
+        // cargo's filter matches substrings: the command must run this test and no other.
+        let matching: Vec<String> = test_fns(&lines).into_iter().filter(|n| n.contains(&func)).collect();
+        assert_eq!(matching, vec![func.clone()], "{at}: the filter `{func}` runs these tests of {file}: {matching:?}");
         // The --test target is the integration-test file named by the evidence.
         let rel = file.strip_prefix("crates/regularizers/").unwrap();
         let stem = rel.strip_prefix("tests/").and_then(|r| r.strip_suffix(".rs"))
@@ -265,6 +268,25 @@ fn evidence_names_an_existing_test_and_the_command_that_runs_it() {
         assert!(!manifest.contains("autotests = false") || manifest.contains(&format!("name = \"{stem}\"")),
             "{at}: crates/regularizers/Cargo.toml does not build the test target {stem}");
     }
+}
+
+/// Names of the `#[test]` functions of a test file (proptest! blocks included).
+fn test_fns(lines: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = false;
+    for l in lines {
+        let t = l.trim();
+        if t == "#[test]" {
+            pending = true;
+        } else if pending && (t.starts_with("fn ") || t.starts_with("pub fn ") || t.starts_with("async fn ")) {
+            let after = &t[t.find("fn ").unwrap() + 3..];
+            out.push(after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect());
+            pending = false;
+        } else if pending && !(t.starts_with("#[") || t.starts_with("///") || t.starts_with("//") || t.is_empty()) {
+            pending = false;
+        }
+    }
+    out
 }
 
 #[test]

@@ -52,7 +52,15 @@ try {
   const page = context.pages()[0] || (await context.newPage());
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
-  page.on("requestfailed", (r) => { if (new URL(r.url()).host === baseHost) consoleErrors.push(`request failed: ${r.url()}`); });
+  // A request aborted by the next navigation (net::ERR_ABORTED) is not an error; anything else is,
+  // and so is every local response with an error status.
+  page.on("requestfailed", (r) => {
+    const why = (r.failure() && r.failure().errorText) || "";
+    if (new URL(r.url()).host === baseHost && !why.includes("ERR_ABORTED")) consoleErrors.push(`request failed (${why}): ${r.url()}`);
+  });
+  page.on("response", (r) => {
+    if (new URL(r.url()).host === baseHost && r.status() >= 400) consoleErrors.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
 
   // 1. A chapter with math renders, with the KaTeX fonts loaded from the book.
   const zhUrl = new URL("zh/overview.html#what-is-regularization", base).href;

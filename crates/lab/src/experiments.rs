@@ -614,13 +614,16 @@ fn e3_mc_dropout(scale: &Scale, progress: &Progress) -> Result<Exp> {
 // 4. Adam + L2 vs AdamW across learning rates
 // ------------------------------------------------------------------------------------------------
 
+/// A row of the Adam + L2 vs AdamW experiment: zh and en names, optimizer for a learning rate, λ.
+type E4Mode = (&'static str, &'static str, fn(f64) -> Opt, f64);
+
 /// The nominal λ given to both Adam (coupled L2) and AdamW (decoupled).
 pub const E4_LAMBDA: f64 = 0.05;
 
 fn e4_adamw(scale: &Scale, pool: &Dataset, test: &Dataset, progress: &Progress) -> Result<Exp> {
     progress.set_label("Adam+L2 vs AdamW");
     let train = pool.select(&(0..scale.e4_train).collect::<Vec<_>>());
-    let modes: [(&str, &str, fn(f64) -> Opt, f64); 3] = [
+    let modes: [E4Mode; 3] = [
         ("Adam（λ = 0）", "Adam (λ = 0)", |lr| Opt::Adam { lr }, 0.0),
         ("Adam + L2", "Adam + L2", |lr| Opt::Adam { lr }, E4_LAMBDA),
         ("AdamW", "AdamW", |lr| Opt::AdamW { lr }, E4_LAMBDA),

@@ -46,7 +46,7 @@ impl Progress {
         }
         let width = 30;
         let done = self.done.get().min(self.total);
-        let filled = if self.total == 0 { width } else { done * width / self.total };
+        let filled = (done * width).checked_div(self.total).unwrap_or(width);
         let bar: String = "#".repeat(filled) + &".".repeat(width - filled);
         let mut err = std::io::stderr().lock();
         let _ = write!(

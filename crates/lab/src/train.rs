@@ -70,7 +70,7 @@ pub struct TrainConfig {
 
 enum One<T: regularizers::Float> {
     Sgd(Sgd<T, IxDyn>),
-    Adam(Adam<T, IxDyn>),
+    Adam(Box<Adam<T, IxDyn>>),
 }
 
 /// One optimizer state per parameter tensor of a network.
@@ -89,18 +89,18 @@ impl<T: regularizers::Float> Optimizer<T> {
                 Opt::Sgd { lr, momentum } => {
                     One::Sgd(Sgd::new(SgdConfig { lr, momentum, weight_decay: wd, ..SgdConfig::default() })?)
                 }
-                Opt::Adam { lr } => One::Adam(Adam::new(AdamConfig {
+                Opt::Adam { lr } => One::Adam(Box::new(Adam::new(AdamConfig {
                     lr,
                     weight_decay: wd,
                     weight_decay_mode: WeightDecayMode::CoupledL2,
                     ..AdamConfig::default()
-                })?),
-                Opt::AdamW { lr } => One::Adam(Adam::new(AdamConfig {
+                })?)),
+                Opt::AdamW { lr } => One::Adam(Box::new(Adam::new(AdamConfig {
                     lr,
                     weight_decay: wd,
                     weight_decay_mode: WeightDecayMode::Decoupled,
                     ..AdamConfig::default()
-                })?),
+                })?)),
             });
         }
         Ok(Optimizer { states, cfg })

@@ -112,7 +112,7 @@ fn check_network(norm: Norm) {
         let flat_len: usize = shape.iter().product();
         let h = 1e-6;
         for idx in 0..flat_len {
-            let mut bump = |delta: f64| {
+            let bump = |delta: f64| {
                 let mut n2 = net.clone();
                 {
                     let mut ps = n2.params_mut();

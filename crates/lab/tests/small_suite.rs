@@ -75,3 +75,19 @@ fn digits_data_set_is_complete() {
     let (pool, test) = lab::data::split(&d);
     assert_eq!((pool.len(), test.len()), (1000, 797));
 }
+
+#[test]
+fn no_stray_experiment_figures() {
+    // Every src/<lang>/figures/exp-*.svg is one this crate writes (crates/figures owns the others).
+    let out = lab::run_suite(&lab::Scale::small(), false).unwrap();
+    let names: Vec<&str> = out.figures.iter().map(|f| f.0.as_str()).collect();
+    for lang in ["zh", "en"] {
+        let dir = lab_dir().join("../../src").join(lang).join("figures");
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let file = e.file_name().into_string().unwrap();
+            if file.starts_with("exp-") {
+                assert!(names.contains(&file.as_str()), "src/{lang}/figures/{file} is not produced by crates/lab");
+            }
+        }
+    }
+}
