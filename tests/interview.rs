@@ -162,6 +162,11 @@ fn evidence(q: &Question, lang: &str) -> (String, String, String) {
     let filter = words.last().unwrap().to_string();
     assert!(filter != target && !filter.starts_with('-'), "{at}: the command names no test function after --test {target}: {cmd}");
     assert!(code.contains(&filter.as_str()), "{at}: the evidence should also name the test function `{filter}` on its own");
+    // The function is a link a reader can follow, offline, to its source: xtask publishes every
+    // source file as book/code/<file>.html with the function's name as an anchor (the links test
+    // checks that the anchor exists in the built book).
+    let link = format!("](../code/{file}.html#{filter})");
+    assert!(q.evidence_line.contains(&link), "{at}: the evidence should link the test to its source: `[`{filter}`]({})`", &link[2..link.len() - 1]);
     (file.to_string(), filter, target)
 }
 

@@ -60,6 +60,14 @@ def main():
     import numpy
     import torch
 
+    pins = dict(
+        l.strip().split("==", 1)
+        for l in (root / "tests" / "requirements-python.txt").read_text().splitlines()
+        if "==" in l and not l.startswith("#")
+    )
+    for name, have in (("torch", torch.__version__.split("+")[0]), ("numpy", numpy.__version__)):
+        if have != pins[name]:
+            sys.exit(f"python blocks: {name} {have} is installed, tests/requirements-python.txt pins {pins[name]}")
     torch.set_num_threads(1)
     print(f"python blocks: torch {torch.__version__}, numpy {numpy.__version__}, python {sys.version.split()[0]}")
     results = {}  # normalized code -> (ok, message, seconds)

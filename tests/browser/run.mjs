@@ -2,6 +2,7 @@
 // Run by `cargo xtask test`, which serves book/ on 127.0.0.1 and sets BOOK_URL, CHROMIUM and
 // ARTIFACTS_DIR. Prints one line per check and a closing "browser: N passed, N failed" line.
 import { chromium } from "playwright-core";
+import { interviewChecks } from "./interview.mjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -127,6 +128,9 @@ try {
     assert(resp && resp.ok(), "print.html not served");
     assert(await page.evaluate(() => document.querySelectorAll(".katex").length > 0), "no KaTeX on the print page");
   });
+
+  // 5. The interview bank: self-quiz, answers, cheat sheet (tests/browser/interview.mjs).
+  await interviewChecks({ page, base, check, assert });
 
   await check("no page error and no failed local request", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));

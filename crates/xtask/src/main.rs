@@ -21,6 +21,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod code_pages;
+
 /// mdBook, at the version of `mdbook-preprocessor` in mdbook-katex's own Cargo.lock, so that
 /// mdbook-katex prints no version-mismatch warning.
 const MDBOOK_VERSION: &str = "0.5.3";
@@ -336,6 +338,8 @@ fn cmd_build() -> R<Duration> {
     }
     write_landing_page(&book)?;
     write_license_page(&book)?;
+    let sources = code_pages::write(&root, &book)?;
+    println!("xtask: {sources} source files of the companion crates published under book/code/ (evidence links)");
     let took = start.elapsed();
     println!("xtask: built both books into book/ in {:.1} s (book/index.html, book/zh/, book/en/)", took.as_secs_f64());
     Ok(took)
@@ -768,7 +772,7 @@ fn cmd_test(extra: &[String]) -> R<()> {
 
     // 1. Every Rust test: the crate (unit, golden, proptest, doctests), skeptic snippets, mirror and
     //    snippet-marker checks. Book-output checks skip here (no BOOK_DIR) and run in step 4.
-    println!("\nxtask: [1/5] cargo test --workspace {}", extra.join(" "));
+    println!("\nxtask: [1/6] cargo test --workspace {}", extra.join(" "));
     if !extra.is_empty() {
         banner(&[&format!("PARTIAL RUN: cargo test --workspace {}", extra.join(" "))]);
     }
@@ -792,11 +796,11 @@ fn cmd_test(extra: &[String]) -> R<()> {
     let properties = count_property_tests(&out);
 
     // 2. Both books.
-    println!("\nxtask: [2/5] build both books");
+    println!("\nxtask: [2/6] build both books");
     let build_time = cmd_build()?;
 
     // 3. mdbook test, against exactly one copy of the companion crate and its dependencies.
-    println!("\nxtask: [3/5] mdbook test (zh, en) against the companion crate");
+    println!("\nxtask: [3/6] mdbook test (zh, en) against the companion crate");
     let deps = mdbook_test_deps()?;
     let mut mdbook_snippets = BTreeMap::new();
     for (lang, title) in LANGS {
@@ -813,7 +817,7 @@ fn cmd_test(extra: &[String]) -> R<()> {
     }
 
     // 4. Checks on the built HTML.
-    println!("\nxtask: [4/5] links and offline checks on book/");
+    println!("\nxtask: [4/6] links and offline checks on book/");
     let mut cmd = Command::new(cargo());
     cmd.current_dir(&root)
         // `--workspace` keeps the feature resolution of step 1, so nothing is rebuilt.
@@ -826,7 +830,7 @@ fn cmd_test(extra: &[String]) -> R<()> {
     let book_checks: u64 = parse_results(&out).values().map(|c| c.passed).sum();
 
     // 5. A real headless Chromium.
-    println!("\nxtask: [5/5] browser checks (headless Chromium)");
+    println!("\nxtask: [5/6] browser checks (headless Chromium)");
     let mut browser_passed = 0u64;
     let mut browser_failed = 0u64;
     let browser_note;
@@ -842,15 +846,9 @@ fn cmd_test(extra: &[String]) -> R<()> {
                 .env("CHROMIUM", &chrome)
                 .env("ARTIFACTS_DIR", &artifacts);
             let (ok, out) = run_tee(cmd)?;
-            for line in out.lines() {
-                let l = line.trim();
-                let l = l.split_once(": ").map(|(_, r)| r).filter(|_| l.starts_with("browser:")).unwrap_or(l);
-                if let Some((p, f)) = l.split_once(" passed, ") {
-                    if let (Ok(p), Some(Ok(f))) = (p.trim().parse::<u64>(), f.split(' ').next().map(str::parse::<u64>)) {
-                        browser_passed = p;
-                        browser_failed = f;
-                    }
-                }
+            if let Some((p, f)) = out.lines().rev().find_map(parse_plain_counts) {
+                browser_passed = p;
+                browser_failed = f;
             }
             if !ok || browser_failed > 0 {
                 return Err("browser checks failed (see above; screenshots in target/browser-artifacts/)".into());
@@ -869,11 +867,37 @@ fn cmd_test(extra: &[String]) -> R<()> {
         }
     }
 
+    // 6. The book's ```python blocks, against the pinned PyTorch / NumPy (tests/requirements-python.txt).
+    println!("\nxtask: [6/6] python blocks (PyTorch / NumPy)");
+    let (python_passed, python_failed, python_note) = match book_python() {
+        Some(py) => {
+            let mut cmd = Command::new(&py);
+            cmd.current_dir(&root).arg("tests/python_blocks.py").arg(&root);
+            let (ok, out) = run_tee(cmd)?;
+            let (p, f) = out.lines().rev().find_map(parse_plain_counts).unwrap_or((0, 0));
+            if !ok || f > 0 || p == 0 {
+                return Err("python blocks failed (see above)".into());
+            }
+            (p, f, format!(" (interpreter {})", py.display()))
+        }
+        None => {
+            banner(&[
+                "SKIPPED: python blocks -- no interpreter with the pinned torch and numpy.",
+                "Install them with: python3 -m venv .tools/py &&",
+                "  .tools/py/bin/pip install -r tests/requirements-python.txt   (.ci/run does)",
+            ]);
+            if ci {
+                return Err("CI=true and the python blocks were skipped: .ci/run must install them".into());
+            }
+            (0, 0, " -- SKIPPED, no torch".to_string())
+        }
+    };
+
     let mdbook_total: u64 = mdbook_snippets.values().sum();
     // The link/offline tests are part of `cargo_passed` already (step 1, where they skip); step 4
     // is their real run, so they are not counted twice.
-    let total_passed = cargo_passed + mdbook_total + browser_passed;
-    let total_failed = cargo_failed + browser_failed;
+    let total_passed = cargo_passed + mdbook_total + browser_passed + python_passed;
+    let total_failed = cargo_failed + browser_failed + python_failed;
     println!("\n================ cargo xtask test: summary ================");
     println!(
         "snippets:        {} run by skeptic (cargo test) + {} by mdbook test (zh {}, en {})",
@@ -883,10 +907,32 @@ fn cmd_test(extra: &[String]) -> R<()> {
     println!("properties:      {properties} property tests passed");
     println!("book checks:     {book_checks} link/offline tests passed on the built book/ (skipped in step 1, run in step 4)");
     println!("browser checks:  {browser_passed} passed{browser_note}");
+    println!("python blocks:   {python_passed} passed{python_note}");
     println!("book build:      {:.1} s; everything: {:.0} s", build_time.as_secs_f64(), t0.elapsed().as_secs_f64());
     println!("===========================================================");
     println!("xtask: {total_passed} passed, {total_failed} failed");
     Ok(())
+}
+
+/// The interpreter that runs the book's python blocks: `$BOOK_PYTHON`, else the project's venv
+/// `.tools/py` (made by .ci/run), provided it imports the pinned torch and numpy.
+fn book_python() -> Option<PathBuf> {
+    let py = env::var_os("BOOK_PYTHON").map(PathBuf::from).unwrap_or_else(|| tools_dir().join("py/bin/python"));
+    let ok = Command::new(&py)
+        .args(["-c", "import torch, numpy"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(py)
+}
+
+/// Parses a plain closing line `N passed, N failed` (optionally prefixed by `word: `).
+fn parse_plain_counts(line: &str) -> Option<(u64, u64)> {
+    let l = line.trim();
+    let l = l.split_once(": ").map_or(l, |(_, r)| r);
+    let (p, f) = l.split_once(" passed, ")?;
+    Some((p.trim().parse().ok()?, f.split(' ').next()?.parse().ok()?))
 }
 
 /// ```rust blocks of a book that rustdoc tests (not `ignore`), over the chapters in SUMMARY.md.

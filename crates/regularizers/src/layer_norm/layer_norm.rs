@@ -1,7 +1,7 @@
 //! LayerNorm (Ba, Kiros & Hinton, 2016), as PyTorch's `nn.LayerNorm`.
 
 use super::{NormCache, check_normalized_shape, check_param, rows_and_width};
-use crate::batch_norm::kernels::{Center, dot, f64_of, from_f64, mean_var, simd_dispatch, sum};
+use crate::batch_norm::kernels::{Center, ColumnSums, from_f64, layer_norm_backward_row_sums, mean_var, simd_dispatch};
 use crate::batch_norm::{NormGrads, ParamGrads, check_same_shape, out_slice};
 use crate::error::check_eps;
 use crate::{Error, Float, Result};
@@ -240,8 +240,7 @@ impl<T: Float> LayerNorm<T> {
         let xs = x_std.as_slice().expect("contiguous");
         let dy_std = grad_output.as_standard_layout();
         let dys = dy_std.as_slice().expect("contiguous");
-        let (mut dgamma, mut dbeta) = (vec![0.0f64; d], vec![0.0f64; d]);
-        layer_norm_backward_rows(xs, dys, dx, d, &gamma, cache, &mut dgamma, &mut dbeta);
+        let (dgamma, dbeta) = layer_norm_backward_rows(xs, dys, dx, d, &gamma, cache);
         let ns = IxDyn(&self.config.normalized_shape);
         let to_array = |v: Vec<f64>| ArrayD::from_shape_vec(ns.clone(), v.into_iter().map(from_f64).collect()).expect("len d");
         Ok((self.weight.is_some().then(|| to_array(dgamma)), self.bias.is_some().then(|| to_array(dbeta))))
@@ -287,14 +286,12 @@ fn layer_norm_rows_kernel<T: Float>(
 }
 
 simd_dispatch! {
-    /// LayerNorm backward over `rows × d`; accumulates the column sums for `∂L/∂γ`, `∂L/∂β`.
-    #[allow(clippy::too_many_arguments)]
+    /// LayerNorm backward over `rows × d`; returns the column sums `(∂L/∂γ, ∂L/∂β)`.
     fn layer_norm_backward_rows<T: Float>(
-        xs: &[T], dys: &[T], dx: &mut [T], d: usize, gamma: &[T], cache: &NormCache, dgamma: &mut [f64], dbeta: &mut [f64],
-    ) => layer_norm_backward_rows_kernel
+        xs: &[T], dys: &[T], dx: &mut [T], d: usize, gamma: &[T], cache: &NormCache,
+    ) -> (Vec<f64>, Vec<f64>) => layer_norm_backward_rows_kernel
 }
 
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn layer_norm_backward_rows_kernel<T: Float>(
     xs: &[T],
@@ -303,38 +300,30 @@ fn layer_norm_backward_rows_kernel<T: Float>(
     d: usize,
     gamma: &[T],
     cache: &NormCache,
-    dgamma: &mut [f64],
-    dbeta: &mut [f64],
-) {
+) -> (Vec<f64>, Vec<f64>) {
     let inv_d = 1.0 / d as f64;
-    // one row of x̂ and of g = dy·γ, reused for every row (they stay in L1 cache)
-    let (mut xhat, mut g) = (vec![T::zero(); d], vec![T::zero(); d]);
+    // one row of x̂, reused for every row (it stays in L1 cache)
+    let mut xhat = vec![T::zero(); d];
+    // ∂L/∂γ = Σ_rows dy·x̂ and ∂L/∂β = Σ_rows dy, per column
+    let (mut dgamma, mut dbeta) = (ColumnSums::<T>::new(d), ColumnSums::<T>::new(d));
     // ANCHOR: layer_norm_backward
     let rows = xs.chunks_exact(d).zip(dys.chunks_exact(d)).zip(dx.chunks_exact_mut(d));
     for (r, ((x, dy), dx)) in rows.enumerate() {
         let center = Center::<T>::new(cache.mean[r]);
         let rstd: T = from_f64(cache.rstd[r]);
-        // x̂ = (x − μ)·rstd, recomputed from the cached statistics.
-        for (h, &xj) in xhat.iter_mut().zip(x) {
-            *h = center.apply(xj) * rstd;
-        }
-        // Parameter gradients, summed over the rows in f64: ∂L/∂γ += dy·x̂, ∂L/∂β += dy.
-        for ((dg, &dyj), &h) in dgamma.iter_mut().zip(dy).zip(&xhat) {
-            *dg += f64_of(dyj * h);
-        }
-        for (db, &dyj) in dbeta.iter_mut().zip(dy) {
-            *db += f64_of(dyj);
-        }
-        // The two row sums of the input gradient, Σ g and Σ g·x̂ with g = dy·γ.
-        for ((gj, &dyj), &w) in g.iter_mut().zip(dy).zip(gamma) {
-            *gj = dyj * w;
-        }
-        let (sum_g, sum_g_xhat) = (sum(&g), dot(&g, &xhat));
-        // ∂L/∂x = rstd·(g − mean(g) − x̂·mean(g·x̂)).
+        // Pass 1 (one read of x and dy): x̂ = (x − μ)·rstd, recomputed from the cached statistics;
+        // the parameter gradients ∂L/∂γ += dy·x̂, ∂L/∂β += dy; and the two row sums of the input
+        // gradient, Σ g and Σ g·x̂ with g = dy·γ.
+        let (sum_g, sum_g_xhat) =
+            layer_norm_backward_row_sums(x, dy, gamma, center, rstd, &mut xhat, dgamma.row(), dbeta.row());
+        dgamma.end_row();
+        dbeta.end_row();
+        // Pass 2: ∂L/∂x = rstd·(g − mean(g) − x̂·mean(g·x̂)).
         let (a, b): (T, T) = (from_f64(sum_g * inv_d), from_f64(sum_g_xhat * inv_d));
-        for ((o, &h), &gj) in dx.iter_mut().zip(&xhat).zip(&g) {
-            *o = rstd * (gj - a - h * b);
+        for (((o, &h), &dyj), &w) in dx.iter_mut().zip(&xhat).zip(dy).zip(gamma) {
+            *o = rstd * (dyj * w - a - h * b);
         }
     }
     // ANCHOR_END: layer_norm_backward
+    (dgamma.finish(), dbeta.finish())
 }
