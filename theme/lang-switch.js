@@ -41,6 +41,8 @@
             ticking = false;
             var best = null;
             for (var i = 0; i < headings.length; i++) {
+                // A heading hidden by a filter (the interview page's) reports top = 0: skip it.
+                if (headings[i].offsetParent === null) { continue; }
                 if (headings[i].getBoundingClientRect().top <= 80) { best = headings[i]; } else { break; }
             }
             var base = mirrored();

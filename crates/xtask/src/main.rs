@@ -22,6 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 mod code_pages;
+mod search;
 
 /// mdBook, at the version of `mdbook-preprocessor` in mdbook-katex's own Cargo.lock, so that
 /// mdbook-katex prints no version-mismatch warning.
@@ -211,11 +212,11 @@ fn ensure_npm() -> R<()> {
     )
     .map_err(|e| e.to_string())?;
     let want = |pkg: &str| lock["packages"][format!("node_modules/{pkg}")]["version"].as_str().map(str::to_owned);
-    let fresh = ["katex", "playwright-core"].iter().all(|p| npm_version(p).ok() == want(p));
+    let fresh = ["katex", "playwright-core", "pagefind"].iter().all(|p| npm_version(p).ok() == want(p)) && search::npm_fresh(&root);
     if fresh {
         return Ok(());
     }
-    println!("xtask: npm ci (KaTeX assets and playwright-core at the versions in package-lock.json) ...");
+    println!("xtask: npm ci (KaTeX assets, Pagefind and playwright-core at the versions in package-lock.json) ...");
     let start = Instant::now();
     let status = Command::new("npm")
         .current_dir(&root)
@@ -335,6 +336,9 @@ fn cmd_build() -> R<Duration> {
         }
         copy_katex_assets(&book.join(lang))?;
         check_no_katex_errors(&book.join(lang))?;
+        search::index(&root, &book.join(lang), lang)?;
+        let marks = search::write_mastery_index(&root, &book.join(lang), lang)?;
+        println!("xtask: search index book/{lang}/pagefind/ (Pagefind {}), {marks} mastery ids in book/{lang}/mastery-index.json", search::PAGEFIND_VERSION);
     }
     write_landing_page(&book)?;
     write_license_page(&book)?;
@@ -817,11 +821,11 @@ fn cmd_test(extra: &[String]) -> R<()> {
     }
 
     // 4. Checks on the built HTML.
-    println!("\nxtask: [4/6] links and offline checks on book/");
+    println!("\nxtask: [4/6] links, offline and rendering checks on book/");
     let mut cmd = Command::new(cargo());
     cmd.current_dir(&root)
         // `--workspace` keeps the feature resolution of step 1, so nothing is rebuilt.
-        .args(["test", "--workspace", "--test", "links", "--test", "offline"])
+        .args(["test", "--workspace", "--test", "links", "--test", "offline", "--test", "rendering"])
         .env("BOOK_DIR", root.join("book"));
     let (ok, out) = run_tee(cmd)?;
     if !ok {

@@ -1,7 +1,7 @@
 //! LayerNorm (Ba, Kiros & Hinton, 2016), as PyTorch's `nn.LayerNorm`.
 
 use super::{NormCache, check_normalized_shape, check_param, rows_and_width};
-use crate::batch_norm::kernels::{Center, ColumnSums, from_f64, layer_norm_backward_row_sums, mean_var, simd_dispatch};
+use crate::batch_norm::kernels::{Center, RowScratch, from_f64, layer_norm_backward_row_sums, mean_var, simd_dispatch};
 use crate::batch_norm::{NormGrads, ParamGrads, check_same_shape, out_slice};
 use crate::error::check_eps;
 use crate::{Error, Float, Result};
@@ -302,28 +302,25 @@ fn layer_norm_backward_rows_kernel<T: Float>(
     cache: &NormCache,
 ) -> (Vec<f64>, Vec<f64>) {
     let inv_d = 1.0 / d as f64;
-    // one row of x̂, reused for every row (it stays in L1 cache)
-    let mut xhat = vec![T::zero(); d];
-    // ∂L/∂γ = Σ_rows dy·x̂ and ∂L/∂β = Σ_rows dy, per column
-    let (mut dgamma, mut dbeta) = (ColumnSums::<T>::new(d), ColumnSums::<T>::new(d));
+    // one row of x̂ and the parameter-gradient sums, reused for every row (they stay in L1 cache)
+    let mut scratch = RowScratch::new(d, xs);
     // ANCHOR: layer_norm_backward
     let rows = xs.chunks_exact(d).zip(dys.chunks_exact(d)).zip(dx.chunks_exact_mut(d));
     for (r, ((x, dy), dx)) in rows.enumerate() {
         let center = Center::<T>::new(cache.mean[r]);
         let rstd: T = from_f64(cache.rstd[r]);
+        let (xhat, dgamma, dbeta) = scratch.rows();
         // Pass 1 (one read of x and dy): x̂ = (x − μ)·rstd, recomputed from the cached statistics;
-        // the parameter gradients ∂L/∂γ += dy·x̂, ∂L/∂β += dy; and the two row sums of the input
-        // gradient, Σ g and Σ g·x̂ with g = dy·γ.
-        let (sum_g, sum_g_xhat) =
-            layer_norm_backward_row_sums(x, dy, gamma, center, rstd, &mut xhat, dgamma.row(), dbeta.row());
-        dgamma.end_row();
-        dbeta.end_row();
+        // the parameter gradients ∂L/∂γ += dy·x̂, ∂L/∂β += dy (summed over the rows); and the two
+        // row sums of the input gradient, Σ g and Σ g·x̂ with g = dy·γ.
+        let (sum_g, sum_g_xhat) = layer_norm_backward_row_sums(x, dy, gamma, center, rstd, xhat, dgamma, dbeta);
         // Pass 2: ∂L/∂x = rstd·(g − mean(g) − x̂·mean(g·x̂)).
         let (a, b): (T, T) = (from_f64(sum_g * inv_d), from_f64(sum_g_xhat * inv_d));
-        for (((o, &h), &dyj), &w) in dx.iter_mut().zip(&xhat).zip(dy).zip(gamma) {
+        for (((o, &h), &dyj), &w) in dx.iter_mut().zip(&*xhat).zip(dy).zip(gamma) {
             *o = rstd * (dyj * w - a - h * b);
         }
+        scratch.end_row();
     }
     // ANCHOR_END: layer_norm_backward
-    (dgamma.finish(), dbeta.finish())
+    scratch.finish()
 }
