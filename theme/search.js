@@ -37,7 +37,7 @@
     var MAX_RESULTS = 10;
 
     // The book's root, as a path ("/zh/"): Pagefind's URLs are relative to the indexed folder.
-    var rootUrl = new URL(typeof path_to_root === "string" ? path_to_root : "", window.location.href);
+    var rootUrl = new URL((typeof path_to_root === "string" && path_to_root) || "./", window.location.href);
     var pagefind = null;
     function load() {
         if (!pagefind) {
@@ -146,6 +146,9 @@
         subs.sort(function (a, b) {
             var ta = squash(a.title).indexOf(qq) >= 0 ? 1 : 0, tb = squash(b.title).indexOf(qq) >= 0 ? 1 : 0;
             if (ta !== tb) { return tb - ta; }
+            // Among headings that hold the query, the closest (shortest) one: the chapter title
+            // rather than a long question that mentions it.
+            if (ta && a.title.length !== b.title.length) { return a.title.length - b.title.length; }
             return subScore(b) - subScore(a);
         });
         return subs;

@@ -3,6 +3,7 @@
 // ARTIFACTS_DIR. Prints one line per check and a closing "browser: N passed, N failed" line.
 import { chromium } from "playwright-core";
 import { interviewChecks } from "./interview.mjs";
+import { searchChecks } from "./search.mjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -131,6 +132,9 @@ try {
 
   // 5. The interview bank: self-quiz, answers, cheat sheet (tests/browser/interview.mjs).
   await interviewChecks({ page, base, check, assert });
+
+  // 6. Search (Pagefind, Chinese and English queries) and the "mastered" marks (tests/browser/search.mjs).
+  await searchChecks({ page, base, check, assert });
 
   await check("no page error and no failed local request", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));

@@ -155,22 +155,6 @@ pub(crate) fn normalize_segment<T: Float>(x: &[T], y: &mut [T], mean: f64, scale
     }
 }
 
-/// `Σ a·b` accumulated in `f64` (the products are exact in `f64` for `f32` inputs).
-#[inline(always)]
-pub(crate) fn dot<T: Float>(a: &[T], b: &[T]) -> f64 {
-    let mut acc = [0.0f64; LANES];
-    let mut ac = a.chunks_exact(LANES);
-    let mut bc = b.chunks_exact(LANES);
-    for (x, y) in (&mut ac).zip(&mut bc) {
-        let (x, y) = (lanes(x), lanes(y));
-        for i in 0..LANES {
-            acc[i] += f64_of(x[i]) * f64_of(y[i]);
-        }
-    }
-    let tail: f64 = ac.remainder().iter().zip(bc.remainder()).map(|(&x, &y)| f64_of(x) * f64_of(y)).sum();
-    finish(acc, tail)
-}
-
 /// `Σ dy·(x − mean)` accumulated in `f64`.
 #[inline(always)]
 pub(crate) fn dot_centered<T: Float>(dy: &[T], x: &[T], mean: f64) -> f64 {
@@ -241,8 +225,8 @@ impl Moments {
     }
 }
 
-/// Width of the fused row kernels: 16 values, i.e. two AVX2 vectors of `f32` and four of `f64`
-/// accumulators — enough independent sums to hide the latency of the `f64` additions.
+/// Width of the fused row kernel: 16 values per step, i.e. 16 independent `f64` accumulators (four
+/// AVX2 vectors) per sum — enough to hide the latency of the `f64` additions.
 pub(crate) const WIDE: usize = 16;
 
 /// A `WIDE`-long chunk as a fixed-size array (see [`lanes`]).
@@ -263,14 +247,14 @@ fn wide_mut<T>(c: &mut [T]) -> &mut [T; WIDE] {
 /// Two tricks, both measured on the `8192 × 1024` `f32` benchmark:
 ///
 /// * **Blocked column sums.** Each block of [`RowScratch::BLOCK`] rows is summed in `T`, and the
-///   block sums are added into `f64` totals. Adding every row straight into `f64` converts two
-///   values per element to `f64`, which cost as much as the whole rest of the backward pass; a block
-///   of 8 `f32` values loses at most a few ulps of the block's sum.
+///   block sums are added into `f64` totals. Adding every row straight into `f64` converts two more
+///   values per element to `f64` and doubles the accumulators' size, which made the whole backward
+///   pass about 40 % slower; a sum of 8 `f32` values loses at most a few ulps of that sum.
 /// * **Staggered addresses.** The three scratch rows start about ¼, ½ and ¾ of a 4 KiB page after
 ///   the input rows (modulo 4 KiB). A load whose address agrees in its low 12 bits with an earlier,
 ///   still-pending store waits for that store ("4K aliasing"); with `d·size_of::<T>()` a multiple of
 ///   4 KiB, loading `x[j]`, `dy[j]` while storing `x̂[j]` and the sums at the same page offset made
-///   the pass about 20 % slower.
+///   the pass about 20–25 % slower.
 #[derive(Debug, Clone)]
 pub(crate) struct RowScratch<T> {
     buf: Vec<T>,
@@ -339,24 +323,13 @@ impl<T: Float> RowScratch<T> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn layer_norm_backward_row_sums<T: Float>(
-    x: &[T], dy: &[T], gamma: &[T], center: Center<T>, rstd: T, xhat: &mut [T], dgamma: &mut [T], dbeta: &mut [T],
-) -> (f64, f64) {
-    #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+simd_dispatch! {
+    /// [`layer_norm_backward_row_sums_kernel`], dispatched on its own rather than inlined into the
+    /// whole backward pass: compiled there, its accumulators were spilled to the stack.
     #[allow(clippy::too_many_arguments)]
-    fn avx512<T: Float>(x: &[T], dy: &[T], gamma: &[T], center: Center<T>, rstd: T, xhat: &mut [T], dgamma: &mut [T], dbeta: &mut [T]) -> (f64, f64) {
-        layer_norm_backward_row_sums_kernel(x, dy, gamma, center, rstd, xhat, dgamma, dbeta)
-    }
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    fn avx2<T: Float>(x: &[T], dy: &[T], gamma: &[T], center: Center<T>, rstd: T, xhat: &mut [T], dgamma: &mut [T], dbeta: &mut [T]) -> (f64, f64) {
-        layer_norm_backward_row_sums_kernel(x, dy, gamma, center, rstd, xhat, dgamma, dbeta)
-    }
-    if false {
-        return unsafe { avx512(x, dy, gamma, center, rstd, xhat, dgamma, dbeta) };
-    }
-    unsafe { avx2(x, dy, gamma, center, rstd, xhat, dgamma, dbeta) }
+    pub(crate) fn layer_norm_backward_row_sums<T: Float>(
+        x: &[T], dy: &[T], gamma: &[T], center: Center<T>, rstd: T, xhat: &mut [T], dgamma: &mut [T], dbeta: &mut [T],
+    ) -> (f64, f64) => layer_norm_backward_row_sums_kernel
 }
 
 /// The first pass of the LayerNorm backward over one row, fused so that `x` and `dy` are read once:

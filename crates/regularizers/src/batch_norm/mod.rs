@@ -635,29 +635,29 @@ simd_dispatch! {
 fn batch_norm_train_forward_kernel<T: Float>(
     xs: &[T],
     ys: &mut [T],
-    [n, c, s]: [usize; 3],
+    [_, c, s]: [usize; 3],
     gamma: &[f64],
     beta: &[f64],
     eps: f64,
     [mean, var, invstd]: [&mut [f64]; 3],
 ) {
     // ANCHOR: batch_norm_forward_train
-    // A channel is N blocks of S contiguous values. Its statistics and its output are computed
-    // together, so the second read of the channel comes from cache, not from memory.
-    for ch in 0..c {
-        let block = |b: usize| (b * c + ch) * s..(b * c + ch + 1) * s;
-        // Two-pass moments of each block, merged with Chan's formula (stable, accumulated in f64).
-        let mut m = Moments::default();
-        for b in 0..n {
-            m = m.merge(Moments::of(&xs[block(b)]));
-        }
+    // A channel is N blocks of S contiguous values. Sweep 1 reads the input in memory order and
+    // merges each block's two-pass moments into its channel's (Chan's formula, stable, in f64).
+    let mut moments = vec![Moments::default(); c];
+    for (i, x) in xs.chunks_exact(s).enumerate() {
+        let ch = i % c;
+        moments[ch] = moments[ch].merge(Moments::of(x));
+    }
+    for (ch, m) in moments.iter().enumerate() {
         mean[ch] = m.mean;
         var[ch] = m.m2 / m.count; // BIASED variance: the output divides by m = N·S
         invstd[ch] = 1.0 / (var[ch] + eps).sqrt();
-        // y = (x − μ)·γ/σ + β
-        for b in 0..n {
-            normalize_segment(&xs[block(b)], &mut ys[block(b)], mean[ch], gamma[ch] * invstd[ch], beta[ch]);
-        }
+    }
+    // Sweep 2: y = (x − μ)·γ/σ + β.
+    for (i, (x, y)) in xs.chunks_exact(s).zip(ys.chunks_exact_mut(s)).enumerate() {
+        let ch = i % c;
+        normalize_segment(x, y, mean[ch], gamma[ch] * invstd[ch], beta[ch]);
     }
     // ANCHOR_END: batch_norm_forward_train
 }
@@ -711,28 +711,24 @@ fn batch_norm_backward_kernel<T: Float>(
     dbeta: &mut [f64],
 ) {
     let m = (n * s) as f64;
-    for ch in 0..c {
-        let (mean, invstd) = (cache.mean[ch], cache.invstd[ch]);
-        let block = |b: usize| (b * c + ch) * s..(b * c + ch + 1) * s;
-        // ANCHOR: batch_norm_backward
-        // Pass 1: Σ dy and Σ dy·x̂ over the channel (they are also ∂L/∂β and ∂L/∂γ).
-        let (mut sum_dy, mut sum_dy_xhat) = (0.0, 0.0);
-        for b in 0..n {
-            let (s1, s2) = grad_sums(&xs[block(b)], &dys[block(b)], mean, invstd);
-            sum_dy += s1;
-            sum_dy_xhat += s2;
-        }
-        // Pass 2: dx = (γ/σ)·(dy − mean(dy) − x̂·mean(dy·x̂)); with running statistics the
-        // mean and σ are constants and only dx = dy·γ/σ remains.
-        let g = gamma[ch];
-        let (a, b) = if cache.batch_stats { (g * sum_dy / m, g * sum_dy_xhat / m) } else { (0.0, 0.0) };
-        for blk in 0..n {
-            input_grad_segment(&xs[block(blk)], &dys[block(blk)], &mut dx[block(blk)], mean, invstd, [g, a, b]);
-        }
-        // ANCHOR_END: batch_norm_backward
-        dgamma[ch] = sum_dy_xhat;
-        dbeta[ch] = sum_dy;
+    // ANCHOR: batch_norm_backward
+    // A channel is N blocks of S contiguous values; both passes read the buffers in memory order.
+    let blocks = || xs.chunks_exact(s).zip(dys.chunks_exact(s)).enumerate().map(|(i, b)| (i % c, b));
+    // Pass 1: Σ dy and Σ dy·x̂ per channel (they are also ∂L/∂β and ∂L/∂γ; both start at zero).
+    let (sum_dy, sum_dy_xhat) = (dbeta, dgamma);
+    for (ch, (x, dy)) in blocks() {
+        let (s1, s2) = grad_sums(x, dy, cache.mean[ch], cache.invstd[ch]);
+        sum_dy[ch] += s1;
+        sum_dy_xhat[ch] += s2;
     }
+    // Pass 2: dx = (γ/σ)·(dy − mean(dy) − x̂·mean(dy·x̂)); with running statistics the
+    // mean and σ are constants and only dx = dy·γ/σ remains.
+    for ((ch, (x, dy)), dx) in blocks().zip(dx.chunks_exact_mut(s)) {
+        let g = gamma[ch];
+        let (a, b) = if cache.batch_stats { (g * sum_dy[ch] / m, g * sum_dy_xhat[ch] / m) } else { (0.0, 0.0) };
+        input_grad_segment(x, dy, dx, cache.mean[ch], cache.invstd[ch], [g, a, b]);
+    }
+    // ANCHOR_END: batch_norm_backward
 }
 
 /// The contiguous buffer of a caller-provided output array, after checking its shape and layout.
