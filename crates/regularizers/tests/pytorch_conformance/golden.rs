@@ -19,11 +19,6 @@ impl Tensor {
     pub fn f64(&self) -> ArrayD<f64> {
         ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.clone()).expect("golden tensor shape/data mismatch")
     }
-    /// As an f32 array (exact cast of float32 data).
-    pub fn f32(&self) -> ArrayD<f32> {
-        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.iter().map(|&v| v as f32).collect())
-            .expect("golden tensor shape/data mismatch")
-    }
     /// The single value of a scalar tensor.
     pub fn scalar(&self) -> f64 {
         assert_eq!(self.data.len(), 1, "not a scalar");
@@ -70,7 +65,12 @@ pub struct GoldenFile {
 impl GoldenFile {
     pub fn load(path: &Path) -> GoldenFile {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+        let g: GoldenFile = serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));
+        // The schema this runner reads (README beside the files): refuse a file of another format
+        // rather than misread it.
+        let version = g.meta.get("format_version").and_then(Value::as_u64);
+        assert_eq!(version, Some(1), "{}: format_version {version:?}, this runner reads format 1", path.display());
+        g
     }
 }
 

@@ -54,7 +54,13 @@ fn run_folder(dir: &Path) -> (usize, Vec<String>) {
         for e in &g.errors {
             checked += 1;
             if let Outcome::Fail(msgs) = run_error(e) {
-                failures.push(format!("{fname}: error case {}: {}", e.name, msgs.join("; ")));
+                failures.push(format!(
+                    "{fname}: error case {} (PyTorch: {}: {}): {}",
+                    e.name,
+                    e.exception_type,
+                    e.message,
+                    msgs.join("; ")
+                ));
             }
         }
     }
