@@ -2,18 +2,7 @@
 // sheet, in a real headless Chromium (Debian's `chromium`) driven by playwright-core, with the same
 // launch flags as tests/browser/run.mjs.
 //
-// Two ways to run it:
-// * from run.mjs (or any runner): `import { interviewChecks } from "./interview.mjs"` and call
-//   `await interviewChecks({ page, base, check, assert })` with the runner's page and helpers;
-// * on its own: `node tests/browser/interview.mjs`. It then serves book/ (or BOOK_DIR) on
-//   127.0.0.1 itself unless BOOK_URL is set, launches Chromium (CHROMIUM, default
-//   /usr/bin/chromium) and prints one line per check and "browser: N passed, N failed".
-//   Build the books first (`cargo xtask build`).
-import fs from "node:fs";
-import http from "node:http";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+// run.mjs calls `await interviewChecks({ page, base, check, assert })` with its page and helpers.
 
 /** The checks; `page` is a Playwright page, `base` the URL that serves book/ (ending in /). */
 export async function interviewChecks({ page, base, check, assert }) {
@@ -137,103 +126,4 @@ export async function interviewChecks({ page, base, check, assert }) {
     assert(u.hash === "#bn-train-vs-eval", `landed on ${u.pathname}${u.hash}`);
     assert(await page.evaluate(() => !!document.getElementById("bn-train-vs-eval")), "en/interview.html has no #bn-train-vs-eval");
   });
-}
-
-// ----------------------------------------------------------------------------------------------
-// Standalone run
-// ----------------------------------------------------------------------------------------------
-
-const TYPES = {
-  ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
-  ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".ico": "image/x-icon",
-};
-
-function serve(dir) {
-  const server = http.createServer((req, res) => {
-    let p = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
-    let file = path.normalize(path.join(dir, p));
-    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) { file = path.join(file, "index.html"); }
-    fs.readFile(file, (err, data) => {
-      if (err) { res.writeHead(404).end("not found"); return; }
-      res.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" }).end(data);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
-async function main() {
-  const { chromium } = await import("playwright-core");
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-  const bookDir = path.resolve(process.env.BOOK_DIR || path.join(root, "book"));
-  let server = null;
-  let base = process.env.BOOK_URL;
-  if (!base) {
-    if (!fs.existsSync(path.join(bookDir, "en", "interview.html"))) {
-      console.error(`${bookDir}/en/interview.html is missing: build the books first (cargo xtask build)`);
-      process.exit(2);
-    }
-    server = await serve(bookDir);
-    base = `http://127.0.0.1:${server.address().port}/`;
-  }
-  const artifacts = process.env.ARTIFACTS_DIR || path.join(root, "target", "browser-artifacts");
-  fs.mkdirSync(artifacts, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "regbook-chromium-"));
-
-  let passed = 0;
-  let failed = 0;
-  async function check(name, fn) {
-    try {
-      await fn();
-      passed++;
-      console.log(`  ok    ${name}`);
-    } catch (e) {
-      failed++;
-      console.log(`  FAIL  ${name}\n        ${String(e && e.message ? e.message : e).split("\n").join("\n        ")}`);
-    }
-  }
-  function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-  const baseHost = new URL(base).host;
-  const offsite = [];
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
-  context.on("request", (req) => {
-    const u = new URL(req.url());
-    const local = (u.protocol === "http:" || u.protocol === "https:" || u.protocol === "ws:") ? u.host === baseHost : ["data:", "blob:", "about:"].includes(u.protocol);
-    if (!local) offsite.push(req.url());
-  });
-  try {
-    const page = context.pages()[0] || (await context.newPage());
-    const pageErrors = [];
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    await interviewChecks({ page, base, check, assert });
-    await page.goto(new URL("en/interview.html#bn-train-vs-eval", base).href, { waitUntil: "load" });
-    await page.locator("#bn-train-vs-eval ~ details.q-answer summary").first().click();
-    await page.screenshot({ path: path.join(artifacts, "en-interview-answer-open.png"), fullPage: false });
-    await check("interview pages: no page error", async () => { assert(pageErrors.length === 0, pageErrors.join("\n")); });
-    await check("interview pages: no request leaves localhost", async () => {
-      assert(offsite.length === 0, `requests to other hosts:\n${offsite.join("\n")}`);
-    });
-  } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-    if (server) server.close();
-  }
-  console.log(`screenshots: ${artifacts}`);
-  console.log(`browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 ? 0 : 1);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  await main();
 }

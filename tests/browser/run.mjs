@@ -1,19 +1,53 @@
 // Browser checks in a real headless Chromium (Debian's `chromium`), driven by playwright-core.
 // Run by `cargo xtask test`, which serves book/ on 127.0.0.1 and sets BOOK_URL, CHROMIUM and
-// ARTIFACTS_DIR. Prints one line per check and a closing "browser: N passed, N failed" line.
+// ARTIFACTS_DIR. On its own (`node tests/browser/run.mjs`, after `cargo xtask build`) it serves
+// book/ (or BOOK_DIR) on 127.0.0.1 itself. Prints one line per check and a closing
+// "browser: N passed, N failed" line.
 import { chromium } from "playwright-core";
 import { interviewChecks } from "./interview.mjs";
 import { searchChecks } from "./search.mjs";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-const base = process.env.BOOK_URL;
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-const artifacts = process.env.ARTIFACTS_DIR || "target/browser-artifacts";
+const artifacts = process.env.ARTIFACTS_DIR || path.join(root, "target", "browser-artifacts");
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+  ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".wasm": "application/wasm",
+  ".pf_meta": "application/octet-stream", ".pf_index": "application/octet-stream", ".pf_fragment": "application/octet-stream",
+};
+
+/** A static file server for a built book/, on a free port of 127.0.0.1. */
+function serve(dir) {
+  const server = http.createServer((req, res) => {
+    const p = decodeURIComponent(new URL(req.url, "http://127.0.0.1").pathname);
+    let file = path.normalize(path.join(dir, p));
+    if (!file.startsWith(dir)) { res.writeHead(403).end(); return; }
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) { file = path.join(file, "index.html"); }
+    fs.readFile(file, (err, data) => {
+      if (err) { res.writeHead(404).end("not found"); return; }
+      res.writeHead(200, { "content-type": TYPES[path.extname(file)] || "application/octet-stream" }).end(data);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+let base = process.env.BOOK_URL;
+let server = null;
 if (!base) {
-  console.error("BOOK_URL is not set: run this through `cargo xtask test`");
-  process.exit(2);
+  const bookDir = path.resolve(process.env.BOOK_DIR || path.join(root, "book"));
+  if (!fs.existsSync(path.join(bookDir, "zh", "pagefind", "pagefind.js"))) {
+    console.error(`${bookDir} holds no built book: run \`cargo xtask build\` first (or \`cargo xtask test\`)`);
+    process.exit(2);
+  }
+  server = await serve(bookDir);
+  base = `http://127.0.0.1:${server.address().port}/`;
 }
 fs.mkdirSync(artifacts, { recursive: true });
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "regbook-chromium-"));
@@ -132,9 +166,17 @@ try {
 
   // 5. The interview bank: self-quiz, answers, cheat sheet (tests/browser/interview.mjs).
   await interviewChecks({ page, base, check, assert });
+  await page.goto(new URL("en/interview.html#bn-train-vs-eval", base).href, { waitUntil: "load" });
+  await page.locator("#bn-train-vs-eval ~ details.q-answer summary").first().click();
+  await page.screenshot({ path: path.join(artifacts, "en-interview-answer-open.png"), fullPage: false });
 
   // 6. Search (Pagefind, Chinese and English queries) and the "mastered" marks (tests/browser/search.mjs).
   await searchChecks({ page, base, check, assert });
+  await page.goto(new URL("zh/overview.html", base).href, { waitUntil: "load" });
+  await page.keyboard.press("s");
+  await page.locator("#regbook-search-input").fill("批归一化");
+  await page.waitForSelector("#regbook-search-results li[role=option]");
+  await page.screenshot({ path: path.join(artifacts, "zh-search.png"), fullPage: false });
 
   await check("no page error and no failed local request", async () => {
     assert(consoleErrors.length === 0, consoleErrors.join("\n"));
@@ -147,6 +189,7 @@ try {
 } finally {
   await context.close();
   fs.rmSync(userDataDir, { recursive: true, force: true });
+  if (server) server.close();
 }
 
 console.log(`screenshots: ${artifacts}`);
