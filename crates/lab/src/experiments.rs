@@ -2,7 +2,7 @@
 
 use crate::data::{self, Dataset, permutation};
 use crate::nn::{Dense, Mlp, Norm, mse, relu};
-use crate::plot::{Panel, SERIES, legend, legend_row, mean_min_max, ticks};
+use crate::plot::{Panel, SERIES, legend, legend_row, mean_min_max, summary, ticks};
 use crate::progress::Progress;
 use crate::train::{Curve, L1Mode, Opt, TrainConfig, train_classifier};
 use figures::{Lang, Svg, fixed, palette};
@@ -422,11 +422,7 @@ fn e2_norms(scale: &Scale, pool: &Dataset, test: &Dataset, progress: &Progress) 
     }
     let stats = |v: &[(f64, f64)], acc: bool| -> (f64, f64, f64) {
         let xs: Vec<f64> = v.iter().map(|p| if acc { 100.0 * p.0 } else { p.1 }).collect();
-        (
-            xs.iter().sum::<f64>() / xs.len() as f64,
-            xs.iter().copied().fold(f64::INFINITY, f64::min),
-            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        )
+        summary(&xs)
     };
     let mut figs = Vec::new();
     for lang in Lang::ALL {
@@ -658,11 +654,7 @@ fn e4_adamw(scale: &Scale, pool: &Dataset, test: &Dataset, progress: &Progress) 
     }
     let stat = |v: &[(f64, f64, f64)], k: usize| -> (f64, f64, f64) {
         let xs: Vec<f64> = v.iter().map(|p| [100.0 * p.0, p.1, p.2][k]).collect();
-        (
-            xs.iter().sum::<f64>() / xs.len() as f64,
-            xs.iter().copied().fold(f64::INFINITY, f64::min),
-            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        )
+        summary(&xs)
     };
     let lrs = &scale.e4_lrs;
     let xr = (lrs[0] / 1.6, lrs[lrs.len() - 1] * 1.6);
@@ -918,11 +910,7 @@ fn e6_variance_shift(scale: &Scale, pool: &Dataset, progress: &Progress) -> Resu
     }
     let stat = |v: &[(f64, f64)], k: usize| -> (f64, f64, f64) {
         let xs: Vec<f64> = v.iter().map(|q| if k == 0 { q.0 } else { q.1 }).collect();
-        (
-            xs.iter().sum::<f64>() / xs.len() as f64,
-            xs.iter().copied().fold(f64::INFINITY, f64::min),
-            xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        )
+        summary(&xs)
     };
     let mut figs = Vec::new();
     for lang in Lang::ALL {

@@ -148,6 +148,15 @@ pub fn ticks(lo: f64, hi: f64, step: f64, d: usize) -> Vec<(f64, String)> {
     (0..=n).map(|i| lo + i as f64 * step).map(|v| (v, figures::fixed(v, d))).collect()
 }
 
+/// Mean, minimum and maximum of one set of values (e.g. a final metric over seeds).
+pub fn summary(xs: &[f64]) -> (f64, f64, f64) {
+    (
+        xs.iter().sum::<f64>() / xs.len() as f64,
+        xs.iter().copied().fold(f64::INFINITY, f64::min),
+        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    )
+}
+
 /// Mean, minimum and maximum of each column of `runs` (runs × points).
 pub fn mean_min_max(runs: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let m = runs[0].len();
