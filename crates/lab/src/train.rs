@@ -89,18 +89,19 @@ impl<T: regularizers::Float> Optimizer<T> {
                 Opt::Sgd { lr, momentum } => {
                     One::Sgd(Sgd::new(SgdConfig { lr, momentum, weight_decay: wd, ..SgdConfig::default() })?)
                 }
-                Opt::Adam { lr } => One::Adam(Box::new(Adam::new(AdamConfig {
-                    lr,
-                    weight_decay: wd,
-                    weight_decay_mode: WeightDecayMode::CoupledL2,
-                    ..AdamConfig::default()
-                })?)),
-                Opt::AdamW { lr } => One::Adam(Box::new(Adam::new(AdamConfig {
-                    lr,
-                    weight_decay: wd,
-                    weight_decay_mode: WeightDecayMode::Decoupled,
-                    ..AdamConfig::default()
-                })?)),
+                // Adam and AdamW differ only in how the decay enters the update.
+                Opt::Adam { lr } | Opt::AdamW { lr } => {
+                    let weight_decay_mode = match cfg.opt {
+                        Opt::AdamW { .. } => WeightDecayMode::Decoupled,
+                        _ => WeightDecayMode::CoupledL2,
+                    };
+                    One::Adam(Box::new(Adam::new(AdamConfig {
+                        lr,
+                        weight_decay: wd,
+                        weight_decay_mode,
+                        ..AdamConfig::default()
+                    })?))
+                }
             });
         }
         Ok(Optimizer { states, cfg })

@@ -22,6 +22,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 mod code_pages;
+mod markdown;
 mod search;
 
 /// mdBook, at the version of `mdbook-preprocessor` in mdbook-katex's own Cargo.lock, so that
@@ -593,12 +594,14 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && s.is_char_boundary(i + 3) {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && s.is_char_boundary(i + 3)
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -941,27 +944,15 @@ fn parse_plain_counts(line: &str) -> Option<(u64, u64)> {
 
 /// ```rust blocks of a book that rustdoc tests (not `ignore`), over the chapters in SUMMARY.md.
 fn count_tested_rust_blocks(src: &Path) -> R<u64> {
-    let summary = fs::read_to_string(src.join("SUMMARY.md")).map_err(io_err("SUMMARY.md"))?;
     let mut n = 0;
-    for chapter in summary.split("](").skip(1).filter_map(|s| s.split(')').next()).filter(|s| s.ends_with(".md")) {
-        let text = fs::read_to_string(src.join(chapter)).map_err(io_err(chapter))?;
-        let mut fence: Option<(char, usize)> = None;
-        for line in text.lines() {
-            let t = line.trim();
-            let c = t.chars().next().unwrap_or(' ');
-            let run = t.chars().take_while(|&x| x == c).count();
-            match fence {
-                None if (c == '`' || c == '~') && run >= 3 => {
-                    fence = Some((c, run));
-                    let flags: Vec<&str> = t[run..].split([',', ' ']).filter(|f| !f.is_empty()).collect();
-                    if flags.first() == Some(&"rust") && !flags.contains(&"ignore") {
-                        n += 1;
-                    }
-                }
-                Some((fc, fl)) if c == fc && run >= fl && t.len() == run => fence = None,
-                _ => {}
-            }
-        }
+    for (_, chapter) in markdown::summary_chapters(src)? {
+        let text = fs::read_to_string(src.join(&chapter)).map_err(io_err(&chapter))?;
+        n += markdown::lines(&text)
+            .iter()
+            .filter_map(|l| l.fence_info())
+            .map(|info| info.split([',', ' ']).filter(|f| !f.is_empty()).collect::<Vec<_>>())
+            .filter(|flags| flags.first() == Some(&"rust") && !flags.contains(&"ignore"))
+            .count() as u64;
     }
     Ok(n)
 }

@@ -14,6 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::markdown::{self, Kind, summary_chapters};
 use super::{R, io_err, npm_version, run_tee};
 
 /// The npm `pagefind` version pinned in package.json.
@@ -48,25 +49,6 @@ pub fn npm_fresh(root: &Path) -> bool {
     npm_version("pagefind").ok().as_deref() == Some(PAGEFIND_VERSION)
         && npm_version(&format!("@pagefind/{}", platform_package().unwrap_or("none"))).ok().as_deref() == Some(PAGEFIND_VERSION)
         && pagefind_extended(root).is_ok_and(|p| p.exists())
-}
-
-/// (title, file) of every chapter linked from SUMMARY.md, in order.
-pub fn summary_chapters(src: &Path) -> R<Vec<(String, String)>> {
-    let summary = fs::read_to_string(src.join("SUMMARY.md")).map_err(io_err(src.join("SUMMARY.md").display()))?;
-    let mut out = Vec::new();
-    for line in summary.lines() {
-        let t = line.trim_start().trim_start_matches(['-', '*']).trim_start();
-        let Some(rest) = t.strip_prefix('[') else { continue };
-        let Some((title, after)) = rest.split_once("](") else { continue };
-        let Some((file, _)) = after.split_once(')') else { continue };
-        if file.ends_with(".md") {
-            out.push((title.to_string(), file.to_string()));
-        }
-    }
-    if out.is_empty() {
-        return Err(format!("no chapters in {}/SUMMARY.md", src.display()));
-    }
-    Ok(out)
 }
 
 /// Builds `book/<lang>/pagefind/` for the chapters of the `lang` book.
@@ -122,34 +104,20 @@ pub fn index(root: &Path, out: &Path, lang: &str) -> R<()> {
 
 /// Headings `### text {#id}` of a chapter outside code fences: (id, next non-blank line).
 fn h3_ids(text: &str) -> Vec<(String, String)> {
-    let lines: Vec<&str> = text.lines().collect();
+    let lines = markdown::lines(text);
     let mut out = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
     for (i, line) in lines.iter().enumerate() {
-        let t = line.trim();
-        let c = t.chars().next().unwrap_or(' ');
-        let run = t.chars().take_while(|&x| x == c).count();
-        match fence {
-            None if (c == '`' || c == '~') && run >= 3 => {
-                fence = Some((c, run));
-                continue;
-            }
-            Some((fc, fl)) => {
-                if c == fc && run >= fl && t.len() == run {
-                    fence = None;
-                }
-                continue;
-            }
-            None => {}
+        if line.kind != Kind::Prose {
+            continue;
         }
-        let Some(h) = t.strip_prefix("### ") else { continue };
+        let Some(h) = line.text.strip_prefix("### ") else { continue };
         let Some(open) = h.rfind("{#") else { continue };
         let Some(id) = h[open + 2..].strip_suffix('}') else { continue };
         let id = id.split_whitespace().next().unwrap_or("").to_string();
         if id.is_empty() {
             continue;
         }
-        let next = lines[i + 1..].iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("").to_string();
+        let next = lines[i + 1..].iter().map(|l| l.text).find(|l| !l.is_empty()).unwrap_or("").to_string();
         out.push((id, next));
     }
     out
